@@ -1,0 +1,99 @@
+"""HSL per hue band: darktable's colour zones module (select by hue, smooth mode) in CIE Lab D50.
+
+Three periodic curves over the Lab hue (in turns) pass through 8 nodes at the band centres
+:data:`~aienhance.params.controls.HUE_BAND_CENTRES`; their value ``y`` (0.5 = neutral) sets, per
+pixel hue: lightness ``L · 2^(4(y − 0.5))``, chroma ``C · 2y`` and hue ``h + (y − 0.5)`` turns.
+As in darktable, the lightness and hue changes fade out towards greys with
+``(1 − C/128)²`` (greys keep their lightness).
+
+Backends: numpy and torch (array API); differentiable.
+
+References
+----------
+darktable 4.2 ``colorzones`` module; darktable.md §2.6.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as _np
+
+from .._array_api import array_namespace
+from ..params.controls import HSL_HUE_MAX_TURNS, HSL_LUMINANCE_MAX_Y, HUE_BAND_CENTRES
+from ._broadcast import as_param
+from .colourspace import lab_to_rec2020, rec2020_to_lab
+
+__all__ = ["zone_curves", "periodic_spline", "apply_hsl"]
+
+
+def zone_curves(hsl_hue: Any, hsl_saturation: Any, hsl_luminance: Any) -> tuple[Any, Any, Any]:
+    """Colour-zones curve values ``(lightness_y, chroma_y, hue_y)`` at the 8 band nodes."""
+    if not hasattr(hsl_hue, "shape"):
+        hsl_hue = _np.asarray(hsl_hue, dtype=_np.float64)
+    xp = array_namespace(hsl_hue)
+    hue = as_param(xp, hsl_hue, hsl_hue)
+    sat = as_param(xp, hsl_saturation, hue)
+    lum = as_param(xp, hsl_luminance, hue)
+    return (
+        0.5 + HSL_LUMINANCE_MAX_Y * lum / 100.0,
+        0.5 + 0.5 * sat / 100.0,
+        0.5 + HSL_HUE_MAX_TURNS * hue / 100.0,
+    )
+
+
+def periodic_spline(x: Any, y: Any) -> Any:
+    """Periodic Catmull-Rom spline through ``(HUE_BAND_CENTRES, y (..., 8))`` at ``x (..., H, W)``
+    in turns ``[0, 1)``."""
+    xp = array_namespace(x, y)
+    knots = list(HUE_BAND_CENTRES)
+    n = len(knots)
+    yy = y[..., None, None, :]
+    out = xp.zeros_like(x)
+    for k in range(n):
+        k1 = (k + 1) % n
+        x0 = knots[k]
+        x1 = knots[k1] + (1.0 if k1 == 0 else 0.0)
+        xm = knots[k - 1] - (1.0 if k == 0 else 0.0)
+        x2 = knots[(k + 2) % n] + (1.0 if k + 2 >= n else 0.0)
+        h = x1 - x0
+        m0 = (yy[..., k1] - yy[..., k - 1]) / (x1 - xm)
+        m1 = (yy[..., (k + 2) % n] - yy[..., k]) / (x2 - x0)
+        xs = xp.where(x < x0, x + 1.0, x) if k == n - 1 else x
+        t = (xs - x0) / h
+        inside = (t >= 0.0) & (t < 1.0)
+        t = xp.clip(t, 0.0, 1.0)
+        t2, t3 = t * t, t * t * t
+        seg = ((2 * t3 - 3 * t2 + 1) * yy[..., k] + (t3 - 2 * t2 + t) * h * m0
+               + (-2 * t3 + 3 * t2) * yy[..., k1] + (t3 - t2) * h * m1)
+        out = xp.where(inside, seg, out)
+    return out
+
+
+def apply_hsl(rgb: Any, hsl_hue: Any, hsl_saturation: Any, hsl_luminance: Any) -> Any:
+    """Apply per-band hue, saturation and luminance sliders (``(..., 8)``, ±100) to linear ``rgb``."""
+    xp = array_namespace(rgb)
+    y_l, y_c, y_h = zone_curves(
+        as_param(xp, hsl_hue, rgb), as_param(xp, hsl_saturation, rgb),
+        as_param(xp, hsl_luminance, rgb),
+    )
+    lab = rec2020_to_lab(rgb)
+    l, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
+    chroma = xp.sqrt(a * a + b * b + 1e-12)
+    safe_a = xp.where(chroma > 1e-5, a, xp.full_like(a, 1e-5))
+    hue = xp.atan2(b, safe_a) / (2.0 * math.pi)
+    hue = xp.where(hue < 0.0, hue + 1.0, hue)
+    fade = xp.clip(1.0 - chroma / 128.0, 0.0, 1.0) ** 2
+    l_y = fade * 0.5 + (1.0 - fade) * periodic_spline(hue, y_l)
+    h_y = fade * 0.5 + (1.0 - fade) * periodic_spline(hue, y_h)
+    c_y = periodic_spline(hue, y_c)
+    l_new = l * 2.0 ** (4.0 * (l_y - 0.5))
+    c_new = chroma * 2.0 * c_y
+    h_new = (hue + h_y - 0.5) * (2.0 * math.pi)
+    scale = c_new / chroma
+    cos_h, sin_h = xp.cos(h_new), xp.sin(h_new)
+    # rotate (a, b) exactly when the hue does not change, so neutral params are the identity
+    a_new = xp.where(h_y == 0.5, a * scale, c_new * cos_h)
+    b_new = xp.where(h_y == 0.5, b * scale, c_new * sin_h)
+    return lab_to_rec2020(xp.stack([l_new, a_new, b_new], axis=-1))
