@@ -45,7 +45,12 @@ def zone_curves(hsl_hue: Any, hsl_saturation: Any, hsl_luminance: Any) -> tuple[
 
 def periodic_spline(x: Any, y: Any) -> Any:
     """Periodic Catmull-Rom spline through ``(HUE_BAND_CENTRES, y (..., 8))`` at ``x (..., H, W)``
-    in turns ``[0, 1)``."""
+    in turns ``[0, 1)``, clamped to ``[0, 1]``.
+
+    This is darktable 4.2's "V2" periodic spline: the tangent at node ``i`` is the central
+    difference ``(y[i+1] − y[i−1]) / (x[i+1] − x[i−1])`` with indices and abscissae wrapped over
+    one turn, the pieces are cubic Hermite, and the output is limited to the curve box ``[0, 1]``.
+    """
     xp = array_namespace(x, y)
     knots = list(HUE_BAND_CENTRES)
     n = len(knots)
@@ -68,7 +73,7 @@ def periodic_spline(x: Any, y: Any) -> Any:
         seg = ((2 * t3 - 3 * t2 + 1) * yy[..., k] + (t3 - 2 * t2 + t) * h * m0
                + (-2 * t3 + 3 * t2) * yy[..., k1] + (t3 - t2) * h * m1)
         out = xp.where(inside, seg, out)
-    return out
+    return xp.clip(out, 0.0, 1.0)
 
 
 def apply_hsl(rgb: Any, hsl_hue: Any, hsl_saturation: Any, hsl_luminance: Any) -> Any:
@@ -84,7 +89,8 @@ def apply_hsl(rgb: Any, hsl_hue: Any, hsl_saturation: Any, hsl_luminance: Any) -
     safe_a = xp.where(chroma > 1e-5, a, xp.full_like(a, 1e-5))
     hue = xp.atan2(b, safe_a) / (2.0 * math.pi)
     hue = xp.where(hue < 0.0, hue + 1.0, hue)
-    fade = xp.clip(1.0 - chroma / 128.0, 0.0, 1.0) ** 2
+    # darktable squares (1 − C/128) without clamping it (chroma above 128 fades back in)
+    fade = (1.0 - chroma / 128.0) ** 2
     l_y = fade * 0.5 + (1.0 - fade) * periodic_spline(hue, y_l)
     h_y = fade * 0.5 + (1.0 - fade) * periodic_spline(hue, y_h)
     c_y = periodic_spline(hue, y_c)
