@@ -21,7 +21,10 @@ def _check_number(control: Control, value: Any, index: int | None = None) -> flo
         raise ParameterError(
             f"`{label}` must be a number, got {type(value).__name__} {value!r}", name=control.name
         )
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond float range (JSON allows any number of digits)
+        value = math.inf if value > 0 else -math.inf
     if not math.isfinite(value) or not (control.minimum <= value <= control.maximum):
         raise ParameterRangeError(
             label, value, f"[{control.minimum:g}, {control.maximum:g}] {control.unit}"
@@ -145,7 +148,7 @@ class Params:
     def from_json(cls, text: str | bytes) -> "Params":
         try:
             data = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise ParameterError(f"parameters are not valid JSON: {exc}") from None
         return cls.from_dict(data)
 
