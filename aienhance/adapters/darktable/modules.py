@@ -264,13 +264,15 @@ def pack_channelmixerrgb(rgb_gains: Sequence[float]) -> bytes:
     Parameters
     ----------
     rgb_gains
-        Three linear gains (R, G, B), from :func:`aienhance.render.white_balance.rgb_gains`.
-        darktable's slider range is [-2, 2].
+        Three linear gains (R, G, B), from :func:`aienhance.render.white_balance.rgb_gains`,
+        each in (0, 16]. darktable's sliders show [-2, 2] but the module applies larger values
+        as stored (verified with a gain of 5 in darktable-cli 4.2.1); the GUI then shows the
+        slider at its end.
     """
     r, g, b = (float(v) for v in rgb_gains)
     for name, v in zip("RGB", (r, g, b)):
-        if not -2.0 <= v <= 2.0:
-            raise AdapterError(f"white-balance gain {name} must be within [-2, 2], got {v:g}")
+        if not 0.0 < v <= 16.0:
+            raise AdapterError(f"white-balance gain {name} must be within (0, 16], got {v:g}")
     return pack_module("channelmixerrgb", {
         "red": (r, 0.0, 0.0, 0.0), "green": (0.0, g, 0.0, 0.0), "blue": (0.0, 0.0, b, 0.0),
     })

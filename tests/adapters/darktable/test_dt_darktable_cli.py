@@ -1,0 +1,94 @@
+"""darktable 4.2 itself accepts what the adapter writes (real ``darktable-cli``)."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from aienhance import Params
+from aienhance.adapters.darktable import HistoryItem, build_history, read_history, sidecar_path, write_sidecar
+from aienhance.adapters.darktable import modules as m
+from aienhance.adapters.darktable.xmp import merge_history
+from aienhance.sidecar import read_xmp, serialise_xmp
+
+from .conftest import DATA, needs_darktable
+
+pytestmark = [needs_darktable, pytest.mark.darktable]
+
+#: darktable's display names, as ``--verbose`` prints them.
+DISPLAY_NAMES = {
+    "channelmixerrgb": "color calibration",
+    "exposure": "exposure",
+    "toneequal": "tone equalizer",
+    "colorbalancergb": "color balance rgb",
+    "rgbcurve": "rgb curve",
+    "colorzones": "color zones",
+    "sigmoid": "sigmoid",
+}
+
+ALL = Params(
+    temperature_k=5200, tint=8, exposure_ev=0.4, blacks=10, local_exposure_ev=[0.1] * 9,
+    shadows=20, highlights=-15, contrast=10, whites=10, saturation=10, vibrance=5,
+    hsl_hue=[5] * 8, hsl_saturation=[10] * 8, hsl_luminance=[-5] * 8,
+)
+
+
+def _image_copy(test_tiff, tmp_path):
+    image = tmp_path / "in.tif"
+    shutil.copy(test_tiff, image)
+    return image
+
+
+def test_darktable_accepts_every_module(test_tiff, tmp_path, run_darktable):
+    image = _image_copy(test_tiff, tmp_path)
+    items = build_history(ALL, raw=True)  # raw=True adds sigmoid, so all 7 modules are checked
+    assert {i.operation for i in items} == set(DISPLAY_NAMES)
+    xmp = tmp_path / "all.xmp"
+    xmp.write_bytes(serialise_xmp(merge_history(None, items, image_name=image.name)))
+    run = run_darktable(image, xmp, tmp_path / "out.tif")
+    assert run.returncode == 0, run.log
+    assert "version mismatch" not in run.log
+    assert run.rejections() == []
+    assert sorted(run.history_lines()) == sorted(DISPLAY_NAMES[i.operation] for i in items)
+    assert run.output.exists()
+
+
+def test_white_balance_gains_exposure_and_module_order(test_tiff, tmp_path, run_darktable):
+    """Colour calibration reproduces the gains exactly and runs before exposure (custom order).
+
+    With a black level ``b`` the order is visible: gains before exposure give
+    ``(g·x − b)/(2^−E − b)``, gains after give ``g·(x − b)/(2^−E − b)``.
+    """
+    image = _image_copy(test_tiff, tmp_path)
+    gains, exposure_ev, black = np.array([1.25, 1.0, 0.8]), 0.5, -0.01
+    items = [
+        HistoryItem("exposure", m.pack_exposure(exposure_ev, black)),  # listed first on purpose
+        HistoryItem("channelmixerrgb", m.pack_channelmixerrgb(gains)),
+    ]
+    xmp = tmp_path / "wb.xmp"
+    xmp.write_bytes(serialise_xmp(merge_history(None, items, image_name=image.name)))
+    base = run_darktable(image, None, tmp_path / "base.tif").linear_rec2020()
+    out = run_darktable(image, xmp, tmp_path / "wb.tif").linear_rec2020()
+    scale = 2.0 ** -exposure_ev - black
+    before = (gains * base - black) / scale
+    after = gains * (base - black) / scale
+    mask = (base > 0.02) & (base < 0.25)
+    assert np.abs(out - before)[mask].max() < 3e-4
+    assert np.abs(out - after)[mask].max() > 3e-3  # the oracle can tell the orders apart
+
+
+def test_merged_darktable_sidecar_still_renders(test_tiff, tmp_path, run_darktable):
+    image = _image_copy(test_tiff, tmp_path)
+    shutil.copy(DATA / "rich_sidecar_rewritten_by_dt421.xmp", sidecar_path(image))
+    old = [h["operation"] for h in read_history(read_xmp(sidecar_path(image)))]
+    write_sidecar(image, ALL)
+    run = run_darktable(image, sidecar_path(image), tmp_path / "out.tif")
+    assert run.returncode == 0, run.log
+    assert "version mismatch" not in run.log and run.rejections() == []
+    new = [i.operation for i in build_history(ALL)]
+    # darktable lists each module once (the last history entry wins)
+    assert set(run.history_lines()) == {DISPLAY_NAMES.get(op, op) for op in old + new}
+    assert read_xmp(sidecar_path(image)).getroot().find(".//{http://ns.adobe.com/xap/1.0/}Rating") is None
+    assert 'xmp:Rating="3"' in sidecar_path(image).read_text()
