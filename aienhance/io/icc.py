@@ -439,8 +439,8 @@ def encoded_to_working(encoded: np.ndarray, space: ColourSpace) -> np.ndarray:
     """
     encoded = np.asarray(encoded, dtype=np.float32)
     if encoded.ndim == 2:
-        linear = space.curves[0].decode(encoded).astype(np.float32)
-        return np.repeat(linear[..., None], 3, axis=-1)  # neutral stays neutral in any space
+        # grey: R = G = B, then the same matrix as the RGB data of that space
+        encoded = np.repeat(encoded[..., None], 3, axis=-1)
     curves = space.curves
     if len(curves) == 1 or all(c == curves[0] for c in curves[1:]):
         linear = curves[0].decode(encoded)

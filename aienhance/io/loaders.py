@@ -168,8 +168,8 @@ def _lut_decode(decoded: Decoded) -> np.ndarray | None:
     else:
         linear = np.stack([np.asarray(c.decode(codes), np.float32)[samples[..., i]]
                            for i, c in enumerate(curves)], axis=-1)
-    if linear.ndim == 2:
-        return np.repeat(linear[..., None], 3, axis=-1)
+    if linear.ndim == 2:  # grey: R = G = B, then the same matrix as for RGB data
+        linear = np.repeat(linear[..., None], 3, axis=-1)
     matrix = np.asarray(decoded.colour_space.matrix_to_rec2020, dtype=np.float32)
     return linear if np.array_equal(matrix, np.eye(3)) else linear @ matrix.T
 

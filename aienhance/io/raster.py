@@ -38,8 +38,8 @@ def check_pixel_count(width: int, height: int, max_pixels: int, name: str) -> No
         raise ImageDecodeError(f"{name}: the header gives an empty size {width}x{height}")
     if width * height > max_pixels:
         raise ImageTooLargeError(
-            f"{name}: {width}x{height} = {width * height / 1e6:.1f} MP exceeds the limit of "
-            f"{max_pixels / 1e6:.1f} MP (raise `max_pixels` if the file is trusted)"
+            f"{name}: {width}x{height} = {width * height} pixels exceeds the limit of "
+            f"{max_pixels} (`max_pixels`; raise it if the file is trusted)"
         )
 
 
@@ -273,7 +273,10 @@ def decode_tiff(path: Path, *, max_pixels: int) -> Decoded:
         if photometric == 2 and (data.ndim != 3 or data.shape[-1] < 3):
             raise ImageDecodeError(f"{path.name}: an RGB TIFF with fewer than 3 samples")
         if photometric == 0:  # MinIsWhite: 0 is white
-            colour = (scale - colour) if not is_float else (1.0 - colour)
+            if is_float:
+                colour = 1.0 - colour
+            else:
+                colour = (int(scale) - colour.astype(np.int64)).clip(0).astype(colour.dtype)
         alpha = None
         if extra is not None:
             alpha = np.clip(extra.astype(np.float32) / scale, 0.0, 1.0)

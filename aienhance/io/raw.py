@@ -100,6 +100,7 @@ def decode_raw(path: Path, *, fmt: str, max_pixels: int, half_size: bool = False
                 use_camera_wb=True,
                 output_bps=16,
                 half_size=half_size,
+                adjust_maximum_thr=0.0,  # never rescale to the data maximum: white level = 1
             )
         except MemoryError as exc:
             raise ImageTooLargeError(f"{path.name}: not enough memory to decode") from exc

@@ -1,8 +1,8 @@
 """Downscaling of working-space images for proxies, in linear light.
 
 Averaging linear values (not sRGB codes) keeps the mean luminance of the image, which is what a
-model that sets exposure must see. The filter is a box (area average) for the integer part of the
-factor and Pillow's antialiased bilinear filter on 32-bit float planes for the rest.
+model that sets exposure must see. The filter is Pillow's box filter on 32-bit float planes: each
+output pixel is the exact area-weighted mean of the input pixels it covers.
 """
 
 from __future__ import annotations
@@ -22,13 +22,6 @@ def proxy_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
     return (max(1, round(width * factor)), max(1, round(height * factor)))
 
 
-def _block_mean(array: np.ndarray, k: int) -> np.ndarray:
-    h, w = (array.shape[0] // k) * k, (array.shape[1] // k) * k
-    trimmed = array[:h, :w]
-    shape = (h // k, k, w // k, k) + array.shape[2:]
-    return trimmed.reshape(shape).mean(axis=(1, 3), dtype=np.float32)
-
-
 def downscale_linear(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Resize ``(H, W)`` or ``(H, W, C)`` float32 linear data to ``size = (width, height)``.
 
@@ -39,15 +32,9 @@ def downscale_linear(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     width, height = size
     if (array.shape[1], array.shape[0]) == (width, height):
         return array
-    k = min(array.shape[1] // width, array.shape[0] // height)
-    if k >= 2:  # exact area average by whole blocks first (fast, and no aliasing)
-        array = _block_mean(array, k)
-        if (array.shape[1], array.shape[0]) == (width, height):
-            return np.ascontiguousarray(array, dtype=np.float32)
     planes = array[..., None] if array.ndim == 2 else array
     out = np.empty((height, width, planes.shape[-1]), np.float32)
     for c in range(planes.shape[-1]):
         plane = Image.fromarray(np.ascontiguousarray(planes[..., c], dtype=np.float32))
-        out[..., c] = np.asarray(plane.resize((width, height), Image.Resampling.BILINEAR,
-                                              reducing_gap=None))
+        out[..., c] = np.asarray(plane.resize((width, height), Image.Resampling.BOX))
     return out[..., 0] if array.ndim == 2 else out
