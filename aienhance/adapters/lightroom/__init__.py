@@ -5,6 +5,8 @@
   keys …), values clipped to Lightroom's ranges.
 * :func:`lightroom_settings_to_params` – how aienhance reads those settings back (for measuring
   the mapping with aienhance's renderer; ``benchmarks/lightroom_fidelity.py``).
+* :func:`write_sidecar` – the registry entry point: settings for the photo's format, then
+  :func:`write_lightroom_sidecar`.
 * :func:`write_lightroom_sidecar` – merge the settings into ``<name>.xmp`` (``crs:`` tags),
   atomically with a backup.
 * :func:`suggest_batch` – the plug-in's backend: settings for many photos in one call.
@@ -15,7 +17,7 @@ fidelity of each mapping.
 
 from __future__ import annotations
 
-from .batch import FORMAT_JSON, FORMAT_XMP, read_job, settings_for_file, suggest_batch
+from .batch import FORMAT_JSON, FORMAT_XMP, read_job, run_job, settings_for_file, suggest_batch, write_sidecar
 from .keys import HSL_KEYS, RANGES, is_raw_format
 from .settings import develop_settings, lightroom_settings_to_params
 from .xmp import NS_CRS, crs_xmp_bytes, lightroom_sidecar_path, read_crs_settings, write_lightroom_sidecar
@@ -23,7 +25,9 @@ from .xmp import NS_CRS, crs_xmp_bytes, lightroom_sidecar_path, read_crs_setting
 __all__ = [
     "develop_settings",
     "lightroom_settings_to_params",
+    "write_sidecar",
     "write_lightroom_sidecar",
+    "run_job",
     "lightroom_sidecar_path",
     "crs_xmp_bytes",
     "read_crs_settings",

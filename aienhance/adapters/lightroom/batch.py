@@ -1,7 +1,7 @@
 """The Lightroom plug-in's backend: suggestions for a whole selection in one call.
 
-The plug-in writes a *job file* and runs one command (``aienhance sidecar --job JOB --format
-lightroom-json --out RESULT``). Photo paths travel only inside the job file, never on the command
+The plug-in writes a *job file* and runs one command (``aienhance sidecar --job JOB --suggest
+--format lightroom-json --out RESULT``). Photo paths travel only inside the job file, never on the command
 line, so no file name can reach a shell.
 
 Job file (JSON, UTF-8)::
@@ -13,7 +13,9 @@ Job file (JSON, UTF-8)::
                  "as_shot_temperature": 5150,       # optional, raw only (K); else read from the raw
                  "as_shot_tint": 4,                 # optional, raw only
                  "write_xmp": false,                # also merge crs settings into <path stem>.xmp
-                 "render_to": null}]}               # also write an enhanced copy here
+                 "xmp_path": null,                  # ... or into this .xmp file
+                 "render_to": null}]}               # also write an enhanced copy here (never
+                                                    #   overwrites an existing file)
 
 Result file (JSON, UTF-8)::
 
@@ -52,6 +54,7 @@ __all__ = [
     "settings_for_file",
     "suggest_batch",
     "run_job",
+    "write_sidecar",
 ]
 
 JOB_VERSION = 1
@@ -118,9 +121,11 @@ def read_job(path: str | os.PathLike) -> list[dict[str, Any]]:
             raise ParameterError(f"job entry {i} has a NUL byte in its path")
         for key in ("as_shot_temperature", "as_shot_tint"):
             _finite_number(entry, key)
-        for key in ("file_format", "render_to"):
+        for key in ("file_format", "render_to", "xmp_path"):
             if entry.get(key) is not None and not isinstance(entry[key], str):
                 raise ParameterError(f"job entry {i}: \"{key}\" must be a string", name=key)
+        if entry.get("xmp_path") and Path(entry["xmp_path"]).suffix.lower() != ".xmp":
+            raise ParameterError(f"job entry {i}: \"xmp_path\" must name a .xmp file", name="xmp_path")
         entries.append(dict(entry))
     return entries
 
@@ -194,9 +199,12 @@ def suggest_batch(
                 as_shot_tint=_finite_number(entry, "as_shot_tint"),
             )
             result: dict[str, Any] = {"settings": settings, "params": params.to_dict(), "xmp": None}
-            if write_xmp or entry.get("write_xmp"):
+            if write_xmp or entry.get("write_xmp") or entry.get("xmp_path"):
                 own = settings_for_file(path, params)
-                result["xmp"] = os.fspath(write_lightroom_sidecar(path, own))
+                target = entry.get("xmp_path")
+                name = Path(target).stem + Path(path).suffix if target else Path(path).name
+                result["xmp"] = os.fspath(
+                    write_lightroom_sidecar(path, own, sidecar_path=target, raw_file_name=name))
             if entry.get("render_to"):
                 result["rendered"] = os.fspath(_render_copy(path, params, entry["render_to"]))
         except AienhanceError as exc:
@@ -208,39 +216,48 @@ def suggest_batch(
 
 
 def _render_copy(source: str, params: Params, target: str) -> Path:
-    """Write an enhanced copy of ``source`` at ``target`` with aienhance's renderer."""
-    from ...render.api import render  # noqa: PLC0415
+    """Write an enhanced copy of ``source`` at ``target`` (aienhance's renderer; never overwrites)."""
+    from ...io import load, save_image  # noqa: PLC0415 - heavy imports, only when asked
+    from ...render.pipeline import render_working  # noqa: PLC0415
 
-    pixels = render(source, params)
-    target_path = Path(target)
-    try:
-        from ...io import save  # type: ignore[attr-defined]  # noqa: PLC0415
-    except ImportError:
-        save = None
-    if save is not None:
-        save(target_path, pixels)
-        return target_path
-    from PIL import Image  # noqa: PLC0415
+    image = load(source)
+    bit_depth = 16 if (image.bit_depth or 8) > 8 and Path(target).suffix.lower() in (".tif", ".tiff", ".png") else 8
+    return Path(save_image(target, render_working(image.rgb, params), bit_depth=bit_depth))
 
-    if pixels.dtype != "uint8" and target_path.suffix.lower() in (".tif", ".tiff"):
-        import tifffile  # noqa: PLC0415
 
-        tifffile.imwrite(target_path, pixels)
-    else:
-        if pixels.dtype != "uint8":
-            pixels = (pixels.astype("float64") / 257.0).round().astype("uint8")
-        Image.fromarray(pixels).save(target_path, quality=95)
-    return target_path
+def write_sidecar(
+    image_path: str | os.PathLike,
+    params: Params | Mapping[str, Any],
+    *,
+    file_format: str | None = None,
+    backup: bool = True,
+) -> Path:
+    """Merge the Camera Raw settings of ``params`` into ``image_path``'s ``.xmp`` sidecar.
+
+    The adapter-registry entry point (:mod:`aienhance.adapters`), used by ``aienhance suggest
+    --sidecar lightroom`` and ``aienhance sidecar --format lightroom``. Raw files get absolute
+    white balance from their as-shot white (:func:`settings_for_file`).
+    """
+    if not isinstance(params, Params):
+        params = Params.from_dict(params)
+    settings = settings_for_file(image_path, params, file_format=file_format)
+    return write_lightroom_sidecar(image_path, settings, backup=backup)
 
 
 def run_job(job_path: str | os.PathLike, out_path: str | os.PathLike, *, write_xmp: bool = False,
-            suggest_fn: Callable[[str], Params] | None = None) -> int:
+            method: str = "auto", suggest_fn: Callable[[str], Params] | None = None) -> int:
     """Run a job file and write the result file; returns the CLI exit status.
 
     0 when every photo succeeded, 1 when some failed (their errors are in the result). A job that
     cannot be read raises (the CLI reports it); the result file is then not written.
     """
     entries = read_job(job_path)
+    if suggest_fn is None:
+        from ...suggest import suggest  # noqa: PLC0415
+
+        def suggest_fn(path: str) -> Params:
+            return suggest(path, method=method)  # type: ignore[arg-type]
+
     document = suggest_batch(entries, suggest_fn=suggest_fn, write_xmp=write_xmp)
     from ...sidecar import write_atomic  # noqa: PLC0415
 

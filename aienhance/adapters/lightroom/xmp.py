@@ -165,6 +165,7 @@ def write_lightroom_sidecar(
     settings: Mapping[str, Any],
     *,
     sidecar_path: str | os.PathLike | None = None,
+    raw_file_name: str | None = None,
     backup: bool = True,
 ) -> Path:
     """Merge ``settings`` into the photo's Camera Raw sidecar, atomically and with a backup.
@@ -177,6 +178,8 @@ def write_lightroom_sidecar(
         Develop settings (:func:`.settings.develop_settings`).
     sidecar_path
         Default :func:`lightroom_sidecar_path`.
+    raw_file_name
+        Value of ``crs:RawFileName``; default the name of ``image_path``.
     backup
         Keep the previous sidecar as ``<sidecar>.bak`` (:func:`aienhance.sidecar.write_atomic`).
 
@@ -191,7 +194,7 @@ def write_lightroom_sidecar(
         If an existing sidecar is hostile or corrupt (it is left untouched) or writing fails.
     """
     target = Path(sidecar_path) if sidecar_path is not None else lightroom_sidecar_path(image_path)
-    name = Path(image_path).name
+    name = raw_file_name or Path(image_path).name
 
     def merge(tree: XmpTree | None) -> bytes:
         return crs_xmp_bytes(settings, tree, raw_file_name=name)
