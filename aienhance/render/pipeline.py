@@ -67,22 +67,42 @@ def params_to_arrays(params: Params | Mapping[str, Any], like: Any) -> dict[str,
     return {k: as_param(xp, v, like) for k, v in params.items()}
 
 
-def _is_neutral(xp: Any, p: dict[str, Any], names: tuple[str, ...]) -> bool:
+def _neutral_members(xp: Any, p: dict[str, Any], names: tuple[str, ...]) -> Any:
+    """Boolean array of batch shape ``(...)``: True where all ``names`` are neutral."""
+    result = None
     for name in names:
         neutral = as_param(xp, _NEUTRAL[name] if _VECTOR[name] else _NEUTRAL[name][0], p[name])
-        if bool(xp.any(p[name] != neutral)):
-            return False
-    return True
+        same = p[name] == neutral
+        if _VECTOR[name]:
+            same = xp.all(same, axis=-1)
+        result = same if result is None else (result & same)
+    return result
+
+
+def _is_neutral(xp: Any, p: dict[str, Any], names: tuple[str, ...]) -> bool:
+    return bool(xp.all(_neutral_members(xp, p, names)))
+
+
+def _stage(xp: Any, rgb: Any, p: dict[str, Any], names: tuple[str, ...], apply: Any) -> Any:
+    """Run a stage, keeping the input unchanged for batch members whose controls are neutral
+    (the adapters write no module for them), so a batch renders exactly as its members alone."""
+    neutral = _neutral_members(xp, p, names)
+    if bool(xp.all(neutral)):
+        return rgb
+    out = apply(rgb)
+    if bool(xp.any(neutral)):
+        keep = xp.reshape(neutral, tuple(neutral.shape) + (1, 1, 1))
+        out = xp.where(keep, rgb, out)
+    return out
 
 
 def pre_mask(rgb: Any, p: dict[str, Any]) -> Any:
     """Stages 1-2 (pointwise), whose output feeds the tone-equalizer mask."""
     xp = array_namespace(rgb)
-    if not _is_neutral(xp, p, ("temperature_k", "tint")):
-        rgb = apply_white_balance(rgb, p["temperature_k"], p["tint"])
-    if not _is_neutral(xp, p, ("exposure_ev", "blacks")):
-        rgb = apply_exposure(rgb, p["exposure_ev"], p["blacks"])
-    return rgb
+    rgb = _stage(xp, rgb, p, ("temperature_k", "tint"),
+                 lambda x: apply_white_balance(x, p["temperature_k"], p["tint"]))
+    return _stage(xp, rgb, p, ("exposure_ev", "blacks"),
+                  lambda x: apply_exposure(x, p["exposure_ev"], p["blacks"]))
 
 
 def render_working(rgb: Any, params: Params | Mapping[str, Any], *,
@@ -105,16 +125,18 @@ def render_working(rgb: Any, params: Params | Mapping[str, Any], *,
     xp = array_namespace(rgb)
     p = params_to_arrays(params, rgb)
     rgb = pre_mask(rgb, p)
-    if not _is_neutral(xp, p, ("local_exposure_ev", "shadows", "highlights")):
+
+    def tone_equalizer(x: Any) -> Any:
         bands = effective_bands_ev(p["local_exposure_ev"], p["shadows"], p["highlights"])
         coefficients = mask_coefficients_ if mask_coefficients_ is not None else (
-            mask_coefficients(rgb))
-        rgb = apply_tone_equalizer(rgb, bands, coefficients=coefficients,
-                                   row_offset=row_offset, col_offset=col_offset)
-    if not _is_neutral(xp, p, ("contrast", "saturation", "vibrance")):
-        rgb = apply_color_balance(rgb, p["contrast"], p["saturation"], p["vibrance"])
-    if not _is_neutral(xp, p, ("tone_curve", "whites")):
-        rgb = apply_tone_curve(rgb, p["tone_curve"], p["whites"])
-    if not _is_neutral(xp, p, ("hsl_hue", "hsl_saturation", "hsl_luminance")):
-        rgb = apply_hsl(rgb, p["hsl_hue"], p["hsl_saturation"], p["hsl_luminance"])
-    return rgb
+            mask_coefficients(x))
+        return apply_tone_equalizer(x, bands, coefficients=coefficients,
+                                    row_offset=row_offset, col_offset=col_offset)
+
+    rgb = _stage(xp, rgb, p, ("local_exposure_ev", "shadows", "highlights"), tone_equalizer)
+    rgb = _stage(xp, rgb, p, ("contrast", "saturation", "vibrance"),
+                 lambda x: apply_color_balance(x, p["contrast"], p["saturation"], p["vibrance"]))
+    rgb = _stage(xp, rgb, p, ("tone_curve", "whites"),
+                 lambda x: apply_tone_curve(x, p["tone_curve"], p["whites"]))
+    return _stage(xp, rgb, p, ("hsl_hue", "hsl_saturation", "hsl_luminance"),
+                  lambda x: apply_hsl(x, p["hsl_hue"], p["hsl_saturation"], p["hsl_luminance"]))

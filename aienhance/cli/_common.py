@@ -1,0 +1,74 @@
+"""Helpers shared by the sub-commands: file lists, progress, JSON output."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..errors import UnsupportedInputError
+
+__all__ = ["add_file_arguments", "collect_files", "Progress", "write_json"]
+
+
+def add_file_arguments(parser: Any) -> None:
+    parser.add_argument("files", nargs="*", metavar="FILE", help="image files")
+    parser.add_argument(
+        "--files-from", metavar="LIST",
+        help="read file names from LIST, one per line (NUL-separated if it contains NUL bytes); "
+             "'-' reads standard input. Plug-ins use this so no name passes through a shell.")
+
+
+def collect_files(args: Any) -> list[str]:
+    files = list(args.files)
+    if args.files_from:
+        if args.files_from == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            try:
+                data = Path(args.files_from).read_bytes()
+            except OSError as exc:
+                raise UnsupportedInputError(f"cannot read file list {args.files_from!r}: {exc.strerror}") from None
+        sep = b"\0" if b"\0" in data else b"\n"
+        for raw in data.split(sep):
+            raw = raw.rstrip(b"\r") if sep == b"\n" else raw
+            if raw:
+                files.append(os.fsdecode(raw))
+    if not files:
+        raise UnsupportedInputError("no input files given")
+    return files
+
+
+class Progress:
+    """A one-line progress bar on stderr (only when stderr is a terminal or forced)."""
+
+    def __init__(self, total: int, *, enabled: bool | None = None, label: str = "") -> None:
+        self.total, self.done, self.label = total, 0, label
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.start = time.monotonic()
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        rate = self.done / max(time.monotonic() - self.start, 1e-9)
+        sys.stderr.write(f"\r{self.label}[{'#' * filled}{'.' * (width - filled)}] "
+                         f"{self.done}/{self.total} {rate:.1f}/s")
+        if self.done >= self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def write_json(data: Any, out: str | None) -> None:
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if out is None or out == "-":
+        sys.stdout.write(text)
+        return
+    from ..sidecar import write_atomic
+
+    write_atomic(out, text.encode("utf-8"), backup=False)

@@ -1,0 +1,61 @@
+"""``aienhance render FILE --params P.json -o OUT``: write a rendered preview."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import UnsupportedInputError
+
+NAME = "render"
+HELP = "render a photo with parameters (from --params or suggested) to a new image file"
+
+
+def add_arguments(parser: Any) -> None:
+    parser.add_argument("file", metavar="FILE", help="input photo")
+    src = parser.add_mutually_exclusive_group(required=True)
+    src.add_argument("--params", "-p", metavar="JSON", help="parameters file (from `suggest` or hand-made)")
+    src.add_argument("--suggest", action="store_true", help="render the suggested parameters")
+    parser.add_argument("--output", "-o", required=True, metavar="OUT",
+                        help="output image (.jpg, .png, .tif); never the input file")
+    parser.add_argument("--side-by-side", action="store_true",
+                        help="write before | after next to each other")
+
+
+
+
+def _params_from_document(path: str) -> Any:
+    """Accept a bare Params object or the first result of ``aienhance suggest``'s output."""
+    import json
+
+    from ..params import Params
+
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise UnsupportedInputError(f"cannot read parameters {path!r}: {exc}") from None
+    if isinstance(doc, dict) and "results" in doc:
+        if not doc["results"]:
+            raise UnsupportedInputError(f"{path!r} holds no results")
+        doc = doc["results"][0]["params"]
+    return Params.from_dict(doc)
+
+
+def run(args: Any) -> int:
+    import numpy as np
+
+    from ..io import load, save_image
+    from ..render.api import render
+    from ..suggest import suggest
+
+    if os.path.abspath(args.output) == os.path.abspath(args.file):
+        raise UnsupportedInputError("refusing to overwrite the input photo; choose another --output")
+    image = load(args.file)
+    params = suggest(image) if args.suggest else _params_from_document(args.params)
+    out = render(image, params)
+    if args.side_by_side:
+        before = render(image, type(params)())
+        out = np.concatenate([before, out], axis=1)
+    save_image(args.output, out)
+    return 0
