@@ -113,6 +113,9 @@ def rgb_gains(temperature_k: Any, tint: Any) -> Any:
     ref = _xy_to_rec2020(
         kelvin_tint_to_xy(xp.full_like(t, REFERENCE_TEMPERATURE_K), xp.zeros_like(t)), xp, t
     )
+    # lights outside the Rec.2020 gamut (very low K with a strong tint) are brought onto it
+    light = light / xp.sum(light * as_param(xp, REC2020_LUMINANCE, t), axis=-1, keepdims=True)
+    light = xp.clip(light, 0.02, None)
     gains = ref / light
     lum = as_param(xp, REC2020_LUMINANCE, t)
     return gains / xp.sum(gains * lum, axis=-1, keepdims=True)
