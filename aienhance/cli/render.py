@@ -57,5 +57,13 @@ def run(args: Any) -> int:
     if args.side_by_side:
         before = render(image, type(params)())
         out = np.concatenate([before, out], axis=1)
-    save_image(args.output, out)
+    from ..io import array_to_working
+
+    bit_depth = 16 if out.dtype == np.uint16 and not args.output.lower().endswith((".jpg", ".jpeg")) else 8
+    alpha = None
+    if out.shape[-1] == 4:
+        alpha = out[..., 3].astype(np.float32) / np.iinfo(out.dtype).max
+        out = out[..., :3]
+    save_image(args.output, array_to_working(out, "srgb"), bit_depth=bit_depth, alpha=alpha,
+               overwrite=True)
     return 0

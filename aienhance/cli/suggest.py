@@ -22,6 +22,9 @@ def add_arguments(parser: Any) -> None:
                         help="model (default when shipped) or the analytic estimator")
     parser.add_argument("--jobs", "-j", type=int, default=1,
                         help="worker processes (0 = one per core); the model loads once per worker")
+    parser.add_argument("--preview", metavar="OUT",
+                        help="also write a before | after preview (a file for one photo, "
+                             "a directory for several)")
     parser.add_argument("--progress", action="store_true", default=None,
                         help="show a progress bar even when stderr is not a terminal")
 
@@ -44,6 +47,28 @@ def suggest_one(path: str, method: str, sidecar: str | None) -> dict[str, Any]:
         return {"path": path, "error": "out of memory while reading the image", "type": "MemoryError"}
     except Exception as exc:  # a bug must not stop the batch; it is reported per file
         return {"path": path, "error": f"internal error: {exc!r}", "type": "InternalError"}
+
+
+def write_preview(path: str, params: dict[str, Any], out: str, *, several: bool) -> str:
+    """Write ``before | after`` for one photo; returns the written path."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from ..io import array_to_working, load, save_image
+    from ..params import Params
+    from ..render.api import render
+
+    target = Path(out)
+    if several:
+        target.mkdir(parents=True, exist_ok=True)
+        target = target / (Path(path).stem + "_aienhance.jpg")
+    image = load(path)
+    after = render(image, Params.from_dict(params))[..., :3]
+    before = render(image, Params())[..., :3]
+    both = np.concatenate([before, after], axis=1)
+    save_image(target, array_to_working(both, "srgb"), overwrite=True)
+    return os.fspath(target)
 
 
 def _worker_init() -> None:
@@ -83,6 +108,14 @@ def run(args: Any) -> int:
     ok = [r for r in results if "params" in r]
     failed = [r for r in results if "error" in r]
     write_json({"version": 1, "results": ok, "errors": failed}, args.out)
+    if args.preview:
+        for entry in ok:
+            try:
+                entry["preview"] = write_preview(entry["path"], entry["params"], args.preview,
+                                                 several=len(files) > 1)
+            except AienhanceError as exc:
+                failed.append({"path": entry["path"], "error": f"preview: {exc}",
+                               "type": type(exc).__name__})
     if failed:
         print(f"aienhance: {len(failed)} of {len(results)} files failed:", file=sys.stderr)
         for r in failed:
