@@ -22,12 +22,8 @@ def __getattr__(name: str):  # lazy: importing aienhance stays cheap for the CLI
         from . import io
 
         return getattr(io, name)
-    if name == "render":
-        from .render.api import render
+    if name in ("render", "suggest"):  # callable sub-modules, see _callable_module
+        import importlib
 
-        return render
-    if name == "suggest":
-        from .suggest import suggest
-
-        return suggest
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'aienhance' has no attribute {name!r}")

@@ -98,3 +98,10 @@ def _default_model() -> Any:
     except ImportError:
         return None
     return default_model()
+
+
+# ``aienhance.suggest(img)`` calls :func:`suggest` even once this module is imported.
+from ._callable_module import make_callable  # noqa: E402
+
+_suggest_impl = suggest
+make_callable(__name__, "suggest")
