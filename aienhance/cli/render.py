@@ -33,7 +33,7 @@ def _params_from_document(path: str) -> Any:
 
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise UnsupportedInputError(f"cannot read parameters {path!r}: {exc}") from None
     if isinstance(doc, dict) and "results" in doc:
         if not doc["results"]:

@@ -104,7 +104,7 @@ def read_job(path: str | os.PathLike) -> list[dict[str, Any]]:
         raise ParameterError(f"job file {os.fspath(path)} is larger than {MAX_JOB_BYTES} bytes")
     try:
         job = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # deeply nested JSON
         raise ParameterError(f"job file {os.fspath(path)} is not valid JSON: {exc}") from None
     if not isinstance(job, dict) or job.get("version") != JOB_VERSION:
         raise ParameterError(f"job file {os.fspath(path)} must be a JSON object with \"version\": {JOB_VERSION}")
