@@ -5,8 +5,10 @@ The path from file to :class:`~aienhance.io.image.LoadedImage`:
 1. Check the path: it must be an existing regular file that can be opened (a directory, FIFO or
    device is refused without being opened, so nothing can block).
 2. Recognise the format from the content (:func:`~aienhance.io.sniff.sniff_format`).
-3. Decode with the format's decoder (:mod:`.raster`: Pillow/tifffile; :mod:`.raw`: rawpy), which
-   checks the pixel count from the header first.
+3. For TIFF-structured files (TIFF and most raws), check that all strips and tiles lie inside
+   the file (:mod:`.tiff_structure`), so a truncated file fails instead of decoding to zeros.
+   Then decode with the format's decoder (:mod:`.raster`: Pillow/tifffile; :mod:`.raw`:
+   rawpy), which checks the pixel count from the header first.
 4. Replace non-finite float samples (policy below), decode the transfer curves and convert to
    linear Rec.2020 (:mod:`.icc`), apply the EXIF orientation, and downscale for proxies.
 
@@ -52,6 +54,7 @@ from .image import LoadedImage
 from .orientation import apply_orientation, oriented_size, parse_orientation
 from .resize import downscale_linear, proxy_size
 from .sniff import is_raw_format, sniff_format
+from .tiff_structure import check_tiff_data_within_file
 
 __all__ = ["DEFAULT_MAX_PIXELS", "FLOAT_SAMPLE_LIMIT", "load", "load_proxy", "display_path"]
 
@@ -190,9 +193,12 @@ def _to_working(decoded: Decoded) -> tuple[np.ndarray, int]:
     return encoded_to_working(samples, decoded.colour_space), replaced
 
 
-def _decode(path: Path, fmt: str, max_pixels: int, max_side: int | None) -> Decoded:
+def _decode(path: Path, fmt: str, max_pixels: int, max_side: int | None,
+            head: bytes) -> Decoded:
     from . import raster, raw
 
+    if head[:2] in (b"II", b"MM"):  # TIFF-structured (TIFF, DNG, CR2, NEF ...): truncated?
+        check_tiff_data_within_file(path)
     if is_raw_format(fmt):
         return raw.decode_raw(path, fmt=fmt, max_pixels=max_pixels, half_size=max_side is not None)
     if fmt == "TIFF":
@@ -215,7 +221,7 @@ def _load(path: Any, max_pixels: int, max_side: int | None) -> LoadedImage:
             "camera raw)"
         )
     with _decoding(file, fmt):
-        decoded = _decode(file, fmt, int(max_pixels), max_side)
+        decoded = _decode(file, fmt, int(max_pixels), max_side, head)
         rgb, replaced = _to_working(decoded)
         code = parse_orientation(decoded.orientation)
         alpha = decoded.alpha
