@@ -12,17 +12,22 @@ aienhance control               Lightroom key(s)                                
                                                                                    (:mod:`.white_balance`)
 ``exposure_ev``                 ``Exposure2012``                                   same EV, 2 decimals
 ``contrast``                    ``Contrast2012``                                   same slider
-``highlights``, ``shadows``     ``Highlights2012``, ``Shadows2012``                same slider
 ``whites``, ``blacks``          ``Whites2012``, ``Blacks2012``                     same slider
-``local_exposure_ev`` (9)       ``Parametric{Shadows,Darks,Lights,Highlights}``    least-squares fit
-                                and the three split points                         (:mod:`.tone`)
+``local_exposure_ev`` (9),      ``Shadows2012``, ``Highlights2012``,               least-squares fit
+``shadows``, ``highlights``     ``Parametric{Shadows,Darks,Lights,Highlights}``    of the effective
+                                and the three split points                         band EVs
+                                                                                   (:mod:`.tone`)
 ``tone_curve`` (8)              ``ToneCurvePV2012`` (``ToneCurveName2012``)        sRGB-encoded
                                                                                    0…255 points
 ``saturation``, ``vibrance``    ``Saturation``, ``Vibrance``                       same slider
 ``hsl_*`` (3 × 8)               all 24 ``{Hue,Saturation,Luminance}Adjustment*``   same slider
 ==============================  =================================================  ==============
 
-Every slider value is rounded to an integer and clipped to the key's range (:data:`.keys.RANGES`).
+The luminosity controls are fitted together: the renderer's effective tone-equalizer bands
+(:func:`aienhance.render.tone_equalizer.effective_bands_ev`) are reproduced with ``Shadows2012``
+and ``Highlights2012`` read as aienhance's own band shapes plus the four parametric regions, with a
+gentle pull towards carrying ``shadows``/``highlights`` over one to one (exact when the local bands
+are neutral). Every slider value is rounded to an integer and clipped to the key's range (:data:`.keys.RANGES`).
 "Same slider" means the number is carried over: aienhance's slider controls are defined on
 Lightroom's ±100 scale, but what Lightroom's closed maths does with the number is not known
 here, so those rows are only as faithful as the two tools' definitions agree.
@@ -35,6 +40,7 @@ from typing import Any, Mapping
 
 from ...errors import AdapterError
 from ...params import Params
+from ...render.tone_equalizer import effective_bands_ev
 from .keys import (
     HUE_KEYS,
     INTEGER_KEYS,
@@ -49,7 +55,7 @@ from .keys import (
 from .tone import (
     bands_from_parametric_regions,
     curve_points_from_tone_curve,
-    fit_parametric_regions,
+    fit_tone_sliders,
     is_identity_curve,
     local_exposure_limits,
     tone_curve_from_curve_points,
@@ -67,8 +73,6 @@ __all__ = ["develop_settings", "lightroom_settings_to_params", "clip_setting"]
 _DIRECT = (
     ("exposure_ev", "Exposure2012"),
     ("contrast", "Contrast2012"),
-    ("highlights", "Highlights2012"),
-    ("shadows", "Shadows2012"),
     ("whites", "Whites2012"),
     ("blacks", "Blacks2012"),
     ("vibrance", "Vibrance"),
@@ -140,7 +144,11 @@ def develop_settings(
         settings["IncrementalTint"] = clip_setting("IncrementalTint", tint)
     for control, key in _DIRECT:
         settings[key] = clip_setting(key, getattr(params, control))
-    regions, splits = fit_parametric_regions(params.local_exposure_ev)
+    bands = effective_bands_ev(params.local_exposure_ev, params.shadows, params.highlights)
+    shadows, highlights, regions, splits = fit_tone_sliders(
+        bands, shadows=params.shadows, highlights=params.highlights)
+    settings["Shadows2012"] = clip_setting("Shadows2012", shadows)
+    settings["Highlights2012"] = clip_setting("Highlights2012", highlights)
     for key, value in zip(PARAMETRIC_REGION_KEYS, regions):
         settings[key] = clip_setting(key, value)
     for key, value in zip(PARAMETRIC_SPLIT_KEYS, splits):
@@ -204,6 +212,8 @@ def lightroom_settings_to_params(
     low, high = local_exposure_limits()
     bands = bands_from_parametric_regions(regions, splits)
     values["local_exposure_ev"] = tuple(min(max(float(v), low), high) for v in bands)
+    values["shadows"] = min(max(_number(settings, "Shadows2012"), -100.0), 100.0)
+    values["highlights"] = min(max(_number(settings, "Highlights2012"), -100.0), 100.0)
     points = settings.get("ToneCurvePV2012")
     if points is not None and settings.get("ToneCurveName2012", "Custom") != "Linear":
         flat = _flat_points(points)

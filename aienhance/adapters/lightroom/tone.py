@@ -29,7 +29,14 @@ from typing import Sequence
 
 import numpy as np
 
-from ...params.controls import CONTROLS, TONE_CURVE_X, TONE_EQUALIZER_BANDS_EV
+from ...params.controls import (
+    CONTROLS,
+    HIGHLIGHTS_SHAPE,
+    SHADOWS_HIGHLIGHTS_MAX_EV,
+    SHADOWS_SHAPE,
+    TONE_CURVE_X,
+    TONE_EQUALIZER_BANDS_EV,
+)
 from ...render.colourspace import linear_to_srgb, srgb_to_linear
 from .keys import CURVE_MAX, PARAMETRIC_SPLIT_DEFAULTS, RANGES, PARAMETRIC_SPLIT_KEYS
 
@@ -41,6 +48,7 @@ __all__ = [
     "is_identity_curve",
     "parametric_band_weights",
     "fit_parametric_regions",
+    "fit_tone_sliders",
     "bands_from_parametric_regions",
 ]
 
@@ -150,10 +158,7 @@ def bands_from_parametric_regions(
 def fit_parametric_regions(band_ev: Sequence[float]) -> tuple[tuple[int, int, int, int], tuple[int, int, int]]:
     """Region sliders and split points that best reproduce band exposures ``band_ev`` (EV).
 
-    Least squares over the four sliders for every split triple on a 5 % grid inside Lightroom's
-    split ranges; sliders are clipped to ±100 and rounded before the error of each triple is
-    compared. Ties (to 1e-9 EV²) go to the triple nearest the default 25/50/75, so an all-zero
-    input gives the defaults.
+    The regions alone (no ``Shadows2012``/``Highlights2012``); see :func:`fit_tone_sliders`.
 
     Returns
     -------
@@ -162,19 +167,93 @@ def fit_parametric_regions(band_ev: Sequence[float]) -> tuple[tuple[int, int, in
     splits : tuple of 3 int
         ``ParametricShadowSplit``, ``ParametricMidtoneSplit``, ``ParametricHighlightSplit``.
     """
+    _, _, regions, splits = fit_tone_sliders(band_ev, use_shadows_highlights=False)
+    return regions, splits
+
+
+#: Weight of each band's error in the fit: the darkest bands hold few pixels of a typical photo,
+#: and an error there is a small ΔE, so they count less.
+BAND_WEIGHTS = (0.25, 0.35, 0.5, 0.7, 0.9, 1.0, 1.0, 1.0, 1.0)
+
+#: Weight of the pull towards the one-to-one ``Shadows2012``/``Highlights2012`` values (EV² per
+#: slider unit²): small, so it only decides between fits that reproduce the bands equally well.
+_PRIOR_WEIGHT = 1e-9
+
+
+def fit_tone_sliders(
+    band_ev: Sequence[float],
+    *,
+    shadows: float = 0.0,
+    highlights: float = 0.0,
+    use_shadows_highlights: bool = True,
+) -> tuple[int, int, tuple[int, int, int, int], tuple[int, int, int]]:
+    """Lightroom's luminosity-selective sliders that best reproduce band exposures ``band_ev``.
+
+    Parameters
+    ----------
+    band_ev
+        The 9 effective tone-equalizer band exposures in EV (local bands plus the shadows and
+        highlights shapes, :func:`aienhance.render.tone_equalizer.effective_bands_ev`).
+    shadows, highlights
+        aienhance's own ``shadows``/``highlights``: the fit is pulled gently towards carrying
+        them over one to one, so parameters that only use them map to exactly those sliders.
+    use_shadows_highlights
+        Fit ``Shadows2012``/``Highlights2012`` too (as the fixed band shapes of
+        :data:`~aienhance.params.controls.SHADOWS_SHAPE`/``HIGHLIGHTS_SHAPE``), else only the
+        parametric regions.
+
+    Notes
+    -----
+    For every split triple on a 5 % grid inside Lightroom's split ranges, a regularised least
+    squares solves for the sliders; they are clipped to ±100 and rounded before the triple's
+    error is compared. Ties (to 1e-9 EV²) go to the triple nearest the default 25/50/75.
+
+    Returns
+    -------
+    shadows, highlights : int
+        ``Shadows2012``, ``Highlights2012`` (the given values, rounded, when not fitted).
+    regions : tuple of 4 int
+    splits : tuple of 3 int
+    """
     target = np.asarray(band_ev, dtype=np.float64)
-    if not np.any(target):
-        return (0, 0, 0, 0), tuple(PARAMETRIC_SPLIT_DEFAULTS)  # type: ignore[return-value]
+    prior_sh = np.clip([shadows, highlights], -100.0, 100.0)
+    if not use_shadows_highlights:
+        target = target - _shadow_highlight_basis() @ prior_sh
+    if np.allclose(target, _shadow_highlight_basis() @ prior_sh if use_shadows_highlights else 0.0, atol=1e-12):
+        sh, hl = (int(v) for v in np.rint(prior_sh))
+        return sh, hl, (0, 0, 0, 0), tuple(PARAMETRIC_SPLIT_DEFAULTS)  # type: ignore[return-value]
     grid = _split_grid()
-    weights = np.stack([_weights(tuple(float(v) for v in s)) for s in grid])  # (G, 9, 4)
-    scale = PARAMETRIC_MAX_EV / 100.0
-    solution = np.linalg.pinv(weights * scale) @ target  # (G, 4)
+    regions_basis = np.stack([_weights(tuple(float(v) for v in s)) for s in grid]) * (PARAMETRIC_MAX_EV / 100.0)
+    if use_shadows_highlights:
+        fixed = np.broadcast_to(_shadow_highlight_basis(), (len(grid), 9, 2))
+        basis = np.concatenate([fixed, regions_basis], axis=2)  # (G, 9, 6)
+        prior = np.concatenate([prior_sh, np.zeros(4)])
+    else:
+        basis, prior = regions_basis, np.zeros(4)
+    k = basis.shape[2]
+    w = np.asarray(BAND_WEIGHTS)[None, :, None]
+    normal = np.einsum("gbk,gbl->gkl", w * basis, basis) + _PRIOR_WEIGHT * np.eye(k)
+    rhs = np.einsum("gbk,gb->gk", w * basis, target[None, :] - basis @ prior)
+    solution = prior + np.linalg.solve(normal, rhs[..., None])[..., 0]
     sliders = np.rint(np.clip(solution, -100.0, 100.0))
-    error = np.sum((np.einsum("gbk,gk->gb", weights * scale, sliders) - target) ** 2, axis=1)
+    residual = np.clip(np.einsum("gbk,gk->gb", basis, sliders), -2.0, 2.0) - target
+    error = np.sum(w[..., 0] * residual**2, axis=1)
     distance = np.sum((np.asarray(grid) - np.asarray(PARAMETRIC_SPLIT_DEFAULTS)) ** 2, axis=1)
     best = min(range(len(grid)), key=lambda g: (round(error[g] / 1e-9), distance[g]))
-    regions = tuple(int(v) for v in sliders[best])
-    return regions, tuple(int(v) for v in grid[best])  # type: ignore[return-value]
+    chosen = [int(v) for v in sliders[best]]
+    if use_shadows_highlights:
+        sh, hl, regions = chosen[0], chosen[1], tuple(chosen[2:])
+    else:
+        (sh, hl), regions = (int(v) for v in np.rint(prior_sh)), tuple(chosen)
+    return sh, hl, regions, tuple(int(v) for v in grid[best])  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=1)
+def _shadow_highlight_basis() -> np.ndarray:
+    """Band EV per unit of ``shadows`` and ``highlights`` (9 × 2)."""
+    basis = np.stack([SHADOWS_SHAPE, HIGHLIGHTS_SHAPE], axis=1) * (SHADOWS_HIGHLIGHTS_MAX_EV / 100.0)
+    basis.setflags(write=False)
+    return basis
 
 
 def local_exposure_limits() -> tuple[float, float]:
