@@ -47,6 +47,10 @@ def run(proxy: bool) -> tuple[list[str], dict]:
     from aienhance.io import load, load_proxy
 
     cases = build_cases()
+    import rawpy  # noqa: F401 - import the decoders once, not in every forked child
+    import tifffile  # noqa: F401
+
+    load(ROOT / "aienhance" / "samples" / "chelsea.jpg")
     rows: dict[str, dict] = defaultdict(lambda: defaultdict(float))
     problems: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -32,6 +32,7 @@ when the image has no finite sample); finite samples beyond ±1e6 are clipped to
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import warnings
@@ -102,6 +103,24 @@ def _check_file(path: Path) -> bytes:
         raise ImageDecodeError(f"{shown}: cannot read the file ({exc.strerror})") from exc
 
 
+#: Loggers of decoding libraries whose records become warnings during a load.
+_DECODER_LOGGERS = ("tifffile", "tifffile.tifffile", "PIL")
+
+
+class _LogCollector(logging.Filter):
+    """Swallow a decoder's log records during one load, keeping their messages."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            self.messages.append(record.getMessage().splitlines()[0][:200])
+            return False
+        return True
+
+
 @contextmanager
 def _decoding(path: Path, fmt: str) -> Iterator[None]:
     """Turn whatever a third-party decoder raises into a documented aienhance error.
@@ -110,13 +129,17 @@ def _decoding(path: Path, fmt: str) -> Iterator[None]:
     (OSError, ValueError, SyntaxError, struct.error, IndexError, zlib.error, LibRawError ...),
     so everything that is not already an :class:`AienhanceError` becomes an
     :class:`ImageDecodeError` carrying the original message, and MemoryError becomes
-    :class:`ImageTooLargeError`. Warnings of those libraries are re-issued as
-    :class:`AienhanceWarning`.
+    :class:`ImageTooLargeError`. Warnings and logged warnings of those libraries are re-issued
+    as :class:`AienhanceWarning`.
     """
     from PIL import Image
 
     shown = display_path(path.name)
     caught: list[warnings.WarningMessage] = []
+    logged = _LogCollector()
+    loggers = [logging.getLogger(name) for name in _DECODER_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(logged)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -133,6 +156,10 @@ def _decoding(path: Path, fmt: str) -> Iterator[None]:
         detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise ImageDecodeError(f"{shown}: cannot decode as {fmt}: {detail}") from exc
     finally:
+        for logger in loggers:
+            logger.removeFilter(logged)
+        for message in logged.messages[:5]:
+            warnings.warn(f"{shown}: {message}", AienhanceWarning, stacklevel=4)
         for w in caught:
             if issubclass(w.category, AienhanceWarning):
                 warnings.warn(w.message, w.category, stacklevel=4)

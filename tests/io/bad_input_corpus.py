@@ -17,6 +17,7 @@ In every case: no other exception, no hang (10 s), bounded memory. Used by
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import struct
@@ -205,13 +206,30 @@ def _bmp_claiming(width: int, height: int) -> bytes:
     return bytes(data)
 
 
+@functools.lru_cache(maxsize=None)
 def _png_bomb(side: int) -> bytes:
-    """A real zlib bomb: ``side × side`` grey zeros (``side²`` bytes) in a few hundred kB."""
-    compressor = zlib.compressobj(9)
-    row = b"\0" * (side + 1)
-    parts = [compressor.compress(row) for _ in range(side)]
-    parts.append(compressor.flush())
-    return _png_with_header(side, side, colour_type=0, idat=b"".join(parts))
+    """A real zlib bomb: ``side × side`` grey zeros (``side² + side`` bytes) in ~0.5 MB.
+
+    Built from one raw-deflate segment of 1 MiB of zeros, ended by a full flush (byte aligned,
+    no back references), repeated; then an empty final block and the Adler-32 of all the data.
+    """
+    total = (side + 1) * side
+    chunk = 1 << 20
+
+    def segment(size: int) -> bytes:
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        return c.compress(b"\0" * size) + c.flush(zlib.Z_FULL_FLUSH)
+
+    full, rest = divmod(total, chunk)
+    adler = 1
+    zeros = b"\0" * chunk
+    for _ in range(full):
+        adler = zlib.adler32(zeros, adler)
+    adler = zlib.adler32(b"\0" * rest, adler)
+    final = zlib.compressobj(9, zlib.DEFLATED, -15).flush()
+    stream = (b"\x78\xda" + segment(chunk) * full + (segment(rest) if rest else b"") + final
+              + struct.pack(">I", adler & 0xFFFFFFFF))
+    return _png_with_header(side, side, colour_type=0, idat=stream)
 
 
 def _jpeg_with_exif_orientation(value: bytes, typ: int = 3, count: int = 1) -> bytes:

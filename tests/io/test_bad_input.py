@@ -23,6 +23,15 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the guard needs
 @pytest.fixture(scope="module")
 def corpus_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bad_input")
+    warm_up = build_cases()[0]  # import every decoder once here, not in each forked child
+    from PIL import Image
+
+    Image.new("RGB", (4, 4)).save(folder / "_warm.png")
+    load(folder / "_warm.png")
+    load_proxy(folder / "_warm.png")
+    import rawpy  # noqa: F401
+    import tifffile  # noqa: F401
+    assert warm_up.name
     yield folder
     for path in folder.iterdir():  # restore permissions so pytest can clean up
         if not path.is_symlink() and path.is_file():
