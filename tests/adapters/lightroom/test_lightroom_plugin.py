@@ -24,6 +24,7 @@ from aienhance.adapters.lightroom import read_crs_settings, settings_for_file
 from aienhance.sidecar import read_xmp
 from aienhance.suggest import suggest
 
+from .conftest import write_dng
 from .sdk_stub import PLUGIN_DIR, LightroomStub, lua_to_python
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -200,25 +201,7 @@ def test_menu_applies_exactly_the_adapter_settings(tmp_path, session_dirs):
 
 
 def test_menu_raw_uses_lightroom_as_shot_white(tmp_path, session_dirs):
-    from pidng.core import RAW2DNG, DNGTags, Tag
-    from pidng.defs import CFAPattern, DNGVersion, Orientation, PhotometricInterpretation
-
-    rng = np.random.default_rng(1)
-    bayer = (rng.random((64, 96)) * 3000 + 200).astype(np.uint16)
-    tags = DNGTags()
-    for tag, value in ((Tag.ImageWidth, 96), (Tag.ImageLength, 64), (Tag.TileWidth, 96), (Tag.TileLength, 64),
-                       (Tag.Orientation, Orientation.Horizontal),
-                       (Tag.PhotometricInterpretation, PhotometricInterpretation.Color_Filter_Array),
-                       (Tag.SamplesPerPixel, 1), (Tag.BitsPerSample, 16), (Tag.CFARepeatPatternDim, [2, 2]),
-                       (Tag.CFAPattern, CFAPattern.RGGB), (Tag.WhiteLevel, 4095), (Tag.BlackLevel, 0),
-                       (Tag.ColorMatrix1, [[v, 10000] for v in (32406, -15372, -4986, -9689, 18758, 415, 557, -2040, 10570)]),
-                       (Tag.AsShotNeutral, [[5000, 10000], [10000, 10000], [7000, 10000]]),
-                       (Tag.DNGVersion, DNGVersion.V1_4), (Tag.Make, "Test"), (Tag.Model, "Cam")):
-        tags.set(tag, value)
-    converter = RAW2DNG()
-    converter.options(tags, path="", compress=False)
-    converter.convert(bayer, filename=os.fspath(tmp_path / "IMG 1"))
-    dng = tmp_path / "IMG 1.dng"
+    dng = write_dng(tmp_path / "IMG 1.dng", (0.5, 1.0, 0.7))
     stub = _stub(session_dirs)
     stub.select([stub.photo(dng, "DNG", {"WhiteBalance": "As Shot", "Temperature": 4850, "Tint": 6})])
     stub.run_file("LibraryMenuItem.lua")
