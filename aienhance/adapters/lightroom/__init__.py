@@ -17,10 +17,24 @@ fidelity of each mapping.
 
 from __future__ import annotations
 
-from .batch import FORMAT_JSON, FORMAT_XMP, read_job, run_job, settings_for_file, suggest_batch, write_sidecar
+from .batch import (
+    FORMAT_JSON,
+    FORMAT_XMP,
+    read_job,
+    run_job,
+    settings_for_file,
+    suggest_batch,
+    write_sidecar,
+)
 from .keys import HSL_KEYS, RANGES, is_raw_format
 from .settings import develop_settings, lightroom_settings_to_params
-from .xmp import NS_CRS, crs_xmp_bytes, lightroom_sidecar_path, read_crs_settings, write_lightroom_sidecar
+from .xmp import (
+    NS_CRS,
+    crs_xmp_bytes,
+    lightroom_sidecar_path,
+    read_crs_settings,
+    write_lightroom_sidecar,
+)
 
 __all__ = [
     "develop_settings",

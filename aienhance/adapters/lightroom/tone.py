@@ -16,9 +16,11 @@ Luminosity bands → parametric regions
     points on the gamma-encoded tonal axis. This adapter *models* a region slider as an exposure
     change of :data:`PARAMETRIC_MAX_EV` × value/100 on the bands whose encoded level
     (``sRGB(2^EV)``) falls in that region, with linear cross-fades between the region centres
-    (:func:`parametric_band_weights`). The band gains are then fitted by least squares over the
-    region sliders and a grid of split points (:func:`fit_parametric_regions`). How much of the
-    band pattern survives is measured by ``benchmarks/lightroom_fidelity.py``.
+    (:func:`parametric_band_weights`). ``Shadows2012``/``Highlights2012`` are read as aienhance's
+    own ``shadows``/``highlights`` band shapes. The renderer's effective band EVs are then fitted
+    by weighted least squares over these six sliders and a grid of split points
+    (:func:`fit_tone_sliders`). How much of the band pattern survives is measured by
+    ``benchmarks/lightroom_fidelity.py``.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from ...params.controls import (
     TONE_EQUALIZER_BANDS_EV,
 )
 from ...render.colourspace import linear_to_srgb, srgb_to_linear
-from .keys import CURVE_MAX, PARAMETRIC_SPLIT_DEFAULTS, RANGES, PARAMETRIC_SPLIT_KEYS
+from .keys import CURVE_MAX, PARAMETRIC_SPLIT_DEFAULTS, PARAMETRIC_SPLIT_KEYS, RANGES
 
 __all__ = [
     "PARAMETRIC_MAX_EV",

@@ -23,8 +23,9 @@ from aienhance.adapters.lightroom.xmp import crs_xmp_bytes, format_crs_value
 from aienhance.errors import SidecarError
 from aienhance.params import Params
 from aienhance.sidecar import parse_xmp_bytes
+from aienhance.sidecar import read_xmp as read_xmp_tree
 
-SAMPLES = Path("/work/shared/reference/samples")
+SAMPLES = Path(__file__).with_name("fixtures")  # copies of the shared reference samples
 ROOT = Path(__file__).resolve().parents[3]
 
 FOREIGN = b"""<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>
@@ -196,3 +197,20 @@ def test_darktable_lightroom_import_applies_exposure_and_curve(tmp_path):
     assert brighter.mean() > base.mean() + 20
     assert curved.mean() < base.mean() - 10
     assert abs(neutral.mean() - base.mean()) < 1.0  # all-zero settings (all 24 HSL keys) change nothing
+
+
+@pytest.mark.parametrize("sample", ["rich_sidecar_rewritten_by_dt421.xmp", "lightroom_style_crs_hsl_all24.xmp",
+                                    "default_tiff_sidecar_written_by_dt421.xmp"])
+def test_merge_into_reference_sidecars_keeps_their_facts(tmp_path, sample):
+    source = SAMPLES / sample
+    photo = tmp_path / "in.tif"
+    sidecar = lightroom_sidecar_path(photo)
+    sidecar.write_bytes(source.read_bytes())
+    before = _facts(parse_xmp_bytes(source.read_bytes()).getroot())
+    settings = develop_settings(Params(exposure_ev=0.3, hsl_saturation=(0, 0, 0, 0, 0, -10, 0, 0)), "TIFF")
+    write_lightroom_sidecar(photo, settings)
+    after = _facts(read_xmp_tree(sidecar).getroot())
+    ours = {f"{{{NS_CRS}}}{k}" for k in settings}
+    assert {f for f in before - after if f[1] not in ours} == set()
+    crs = read_crs_settings(read_xmp_tree(sidecar))
+    assert crs["SaturationAdjustmentBlue"] == "-10" and crs["Exposure2012"] == "+0.30"
