@@ -150,6 +150,14 @@ def locked(path: str | os.PathLike, timeout: float = 30, *, stale_after: float =
         If the lock cannot be taken within ``timeout`` or the folder is not writable.
     """
     target = Path(os.path.realpath(path))
+    if os.path.lexists(path) and not target.is_file():
+        # refuse before creating a lock file next to whatever a link points to (/dev/zero, …)
+        if os.path.islink(path) and not target.exists():
+            raise SidecarError(f"sidecar {os.fspath(path)} is a symbolic link to {target}, which does "
+                               "not exist; refusing to write")
+        kind = "a directory" if target.is_dir() else "a device, FIFO or socket"
+        via = f" (a symbolic link to {target})" if os.path.islink(path) else ""
+        raise SidecarError(f"sidecar {os.fspath(path)}{via} is {kind}, not a regular file; refusing to write")
     key = str(target)
     with _registry_lock:
         entry = _held.setdefault(key, _PathLock())

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -192,14 +193,30 @@ def read_xmp(path: str | os.PathLike) -> XmpTree | None:
     """
     path = Path(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_SIDECAR_BYTES + 1)
+        # O_NONBLOCK: opening a FIFO planted as a sidecar must not wait for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         return None
     except IsADirectoryError:
         raise SidecarError(f"sidecar {path} is a directory, not a file") from None
     except OSError as exc:
         raise SidecarError(f"cannot read sidecar {path}: {exc.strerror or exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise SidecarError(f"sidecar {path} is a directory, not a file")
+        if not stat.S_ISREG(mode):
+            raise SidecarError(f"sidecar {path} is not a regular file (device, FIFO or socket)")
+        with os.fdopen(fd, "rb", closefd=True) as handle:
+            fd = -1
+            data = handle.read(MAX_SIDECAR_BYTES + 1)
+    except OSError as exc:
+        if isinstance(exc, SidecarError):
+            raise
+        raise SidecarError(f"cannot read sidecar {path}: {exc.strerror or exc}") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
     return parse_xmp_bytes(data, source=path)
 
 

@@ -447,3 +447,39 @@ def test_new_tree_serialises_to_valid_xmp():
     again = parse_xmp_bytes(out)
     assert again.getroot().find(f".//{{{NS_RDF}}}Description") is not None
     assert ("x", "adobe:ns:meta/") in again.namespaces
+
+
+# -- special files planted as sidecars -------------------------------------------------------------
+
+def _special_sidecars(folder: Path) -> dict[str, Path]:
+    out = {}
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(folder / "fifo.xmp")
+        out["fifo"] = folder / "fifo.xmp"
+    if os.path.exists("/dev/zero"):
+        (folder / "zero.xmp").symlink_to("/dev/zero")
+        out["device link"] = folder / "zero.xmp"
+    (folder / "dangling.xmp").symlink_to(folder / "nowhere" / "target.xmp")
+    out["dangling link"] = folder / "dangling.xmp"
+    return out
+
+
+def test_special_files_are_refused_without_blocking(tmp_path):
+    import signal as _signal
+
+    specials = _special_sidecars(tmp_path)
+    before = sorted(os.listdir(tmp_path))
+    _signal.alarm(20)  # a blocking open of the FIFO would hang the test run
+    try:
+        for kind, path in specials.items():
+            if kind != "dangling link":
+                with pytest.raises(SidecarError, match="not a regular file"):
+                    read_xmp(path)
+            for write in (lambda p: update_xmp(p, lambda tree: b"<x/>"), lambda p: write_atomic(p, b"<x/>")):
+                with pytest.raises(SidecarError, match="refusing to write"):
+                    write(path)
+    finally:
+        _signal.alarm(0)
+    assert sorted(os.listdir(tmp_path)) == before, "a lock, temp or backup file was created"
+    assert not (tmp_path / "nowhere").exists()
+    assert not Path("/dev/zero.lock").exists()
