@@ -61,7 +61,7 @@ MAX_ICC_BYTES = 4 * 1024 * 1024
 COLORANT_TOLERANCE = 0.004
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Curve:
     """One tone reproduction curve: encoded value → linear, on [0, 1]."""
 
@@ -69,6 +69,17 @@ class _Curve:
     gamma: float = 1.0
     params: tuple[float, ...] = ()
     table: np.ndarray | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Curve):
+            return NotImplemented
+        same_table = (self.table is None and other.table is None) or (
+            self.table is not None and other.table is not None
+            and np.array_equal(self.table, other.table))
+        return (self.kind, self.gamma, self.params) == (other.kind, other.gamma,
+                                                        other.params) and same_table
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def is_linear(self) -> bool:
