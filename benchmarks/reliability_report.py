@@ -55,6 +55,7 @@ from tests.reliability.corpus import (  # noqa: E402
     make_image_corpus,
     make_params_corpus,
     make_sidecar_corpus,
+    sidecar_cases,
 )
 from tests.reliability.xmp_diff import (  # noqa: E402
     DARKTABLE_OWNED,
@@ -140,7 +141,7 @@ def run_photos(work: Path, log, cases) -> dict:
 
 def run_hostile_sidecars(work: Path, log) -> dict:
     folder = work / "hostile_sidecars"
-    photos = [f"{k}.jpg" for k in HOSTILE_SIDECARS]
+    photos = [f"{k}.jpg" for k in sidecar_cases()]
     results = {}
     for editor in ("darktable", "lightroom"):
         kind, done, _ = cli(["suggest", "--sidecar", editor, "--out", "-", *photos], folder)
@@ -418,7 +419,7 @@ def write_report(results: dict, out: str) -> None:
     kills, conc, fuzz, changes = results["kills"], results["concurrency"], results["fuzz"], results["changes"]
     runs = sum(photos["tally"].values())
     hostile_runs = len(hostile["photos"]) * 2
-    inputs = (len(photos["cases"]) + len(HOSTILE_SIDECARS) + len(HOSTILE_PARAMS) + len(foreign["rows"])
+    inputs = (len(photos["cases"]) + len(hostile["photos"]) + len(HOSTILE_PARAMS) + len(foreign["rows"])
               + fuzz["params"] + fuzz["xmp"])
     crashes = (photos["tally"]["crash"] + params["tally"]["crash"]
                + sum(1 for r in hostile["results"].values() if r["kind"] == "crash")
@@ -470,7 +471,7 @@ def write_report(results: dict, out: str) -> None:
     L.append("| check | result |\n|---|---|")
     for editor, r in hostile["results"].items():
         types = Counter(r["refused"].values())
-        L.append(f"| {len(hostile['photos'])} photos whose {editor} sidecar is hostile ({', '.join(HOSTILE_SIDECARS)}) | "
+        L.append(f"| {len(hostile['photos'])} photos whose {editor} sidecar is hostile ({', '.join(sidecar_cases())}) | "
                  f"refused {len(r['refused'])} ({', '.join(f'{k}: {v}' for k, v in types.items())}); overwritten {len(r['written'])} |")
     L.append(f"| {len(HOSTILE_PARAMS)} hostile parameter/job files × 3 commands ({', '.join(HOSTILE_PARAMS)}) | "
              f"{dict(params['tally'])}; problems {len(params['problems'])} |")

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Case", "make_image_corpus", "make_sidecar_corpus", "make_params_corpus", "SAMPLES"]
+__all__ = ["Case", "make_image_corpus", "make_sidecar_corpus", "make_params_corpus", "sidecar_cases",
+           "SPECIAL_SIDECARS", "HOSTILE_SIDECARS", "HOSTILE_PARAMS", "SAMPLES"]
 
 SAMPLES = Path(__file__).resolve().parents[2] / "aienhance" / "samples"
 REFERENCE = Path("/work/shared/reference/samples")
@@ -179,17 +180,37 @@ HOSTILE_SIDECARS: dict[str, bytes] = {
 }
 
 
+#: Sidecars that are not regular files: a FIFO (opening it would block), a link to a device,
+#: a link to nowhere (writing through it would create a file elsewhere).
+SPECIAL_SIDECARS = ("fifo", "device_link", "dangling_link")
+
+
+def sidecar_cases() -> list[str]:
+    """Keys of every hostile sidecar :func:`make_sidecar_corpus` writes (photo ``<key>.jpg``)."""
+    specials = [k for k in SPECIAL_SIDECARS if (k != "fifo" or hasattr(os, "mkfifo"))
+                and (k != "device_link" or os.path.exists("/dev/zero"))]
+    return list(HOSTILE_SIDECARS) + specials
+
+
 def make_sidecar_corpus(folder: str | os.PathLike) -> dict[str, bytes]:
     """For each hostile sidecar, a valid photo ``<key>.jpg`` with that ``<key>.jpg.xmp`` next to it
-    (darktable naming) and ``<key>.xmp`` (Lightroom naming). Returns ``{sidecar name: bytes}``."""
+    (darktable naming) and ``<key>.xmp`` (Lightroom naming). Returns ``{sidecar name: bytes}`` of
+    the regular ones; the special ones (:data:`SPECIAL_SIDECARS`) are created too."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     placed = {}
-    for key, data in HOSTILE_SIDECARS.items():
+    for key in sidecar_cases():
         shutil.copy(SAMPLES / "coffee.jpg", folder / f"{key}.jpg")
         for name in (f"{key}.jpg.xmp", f"{key}.xmp"):
-            (folder / name).write_bytes(data)
-            placed[name] = data
+            if key == "fifo":
+                os.mkfifo(folder / name)
+            elif key == "device_link":
+                os.symlink("/dev/zero", folder / name)
+            elif key == "dangling_link":
+                os.symlink(f"missing_folder/{name}", folder / name)
+            else:
+                (folder / name).write_bytes(HOSTILE_SIDECARS[key])
+                placed[name] = HOSTILE_SIDECARS[key]
     return placed
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .corpus import HOSTILE_SIDECARS, make_image_corpus, make_params_corpus, make_sidecar_corpus
+from .corpus import make_image_corpus, make_params_corpus, make_sidecar_corpus, sidecar_cases
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 300
@@ -101,7 +101,7 @@ def test_single_bad_file_gives_one_line_and_documented_exit_code(corpus):
 def test_hostile_existing_sidecars_are_refused_and_left_untouched(tmp_path, editor):
     placed = make_sidecar_corpus(tmp_path)
     before = snapshot(tmp_path)
-    photos = [f"{key}.jpg" for key in HOSTILE_SIDECARS]
+    photos = [f"{key}.jpg" for key in sidecar_cases()]
     result = cli("suggest", "--sidecar", editor, "--out", "-", *photos, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     doc = json.loads(result.stdout)
