@@ -69,6 +69,10 @@ def write_json(data: Any, out: str | None) -> None:
     if out is None or out == "-":
         sys.stdout.write(text)
         return
+    if os.path.exists(out) and not os.path.isfile(out):  # /dev/null, /dev/stdout, a FIFO: stream
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
     from ..sidecar import write_atomic
 
     write_atomic(out, text.encode("utf-8"), backup=False)
