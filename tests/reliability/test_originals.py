@@ -216,3 +216,33 @@ def test_render_refuses_to_overwrite_the_input_by_any_name(tmp_path):
         assert result.returncode != 0, f"-o {output} was accepted"
         assert sha256(photo) == before, f"-o {output} overwrote the original"
         assert "Traceback" not in result.stderr
+
+
+def test_raw_plus_jpeg_pair_keeps_the_raw_settings(tmp_path):
+    """RAW+JPEG shooting gives IMG_1.dng and IMG_1.jpg; Camera Raw's sidecar of the raw is
+    IMG_1.xmp, which is also what a JPEG's ``.xmp`` name would be. Writing the JPEG's suggestion
+    must not replace the raw's settings (absolute white balance, RawFileName) in that file."""
+    from PIL import Image
+
+    from aienhance.sidecar import read_xmp
+
+    try:
+        from tests.io.factory import write_dng
+    except ImportError:  # pragma: no cover
+        pytest.skip("tests.io.factory (pidng) not available")
+    lin = np.linspace(0.02, 0.8, 48 * 64 * 3, dtype=np.float32).reshape(48, 64, 3)
+    raw = Path(write_dng(tmp_path / "IMG_1.dng", lin))
+    with Image.open(SAMPLES / "coffee.jpg") as im:
+        im.save(tmp_path / "IMG_1.jpg")
+    first = cli("suggest", "--sidecar", "lightroom", "--out", "a.json", raw.name, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    crs = "{http://ns.adobe.com/camera-raw-settings/1.0/}"
+    desc = read_xmp(tmp_path / "IMG_1.xmp").getroot().find(".//{http://www.w3.org/1999/02/22-rdf-syntax-ns#}Description[@" + crs + "RawFileName]")
+    raw_settings = dict(desc.attrib)
+    assert raw_settings[crs + "RawFileName"] == raw.name and crs + "Temperature" in raw_settings
+    cli("suggest", "--sidecar", "lightroom", "--out", "b.json", "IMG_1.jpg", cwd=tmp_path)
+    after = {}
+    for d in read_xmp(tmp_path / "IMG_1.xmp").getroot().iter("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}Description"):
+        after.update(d.attrib)
+    assert after.get(crs + "RawFileName") == raw.name, "the JPEG's settings replaced the raw's in IMG_1.xmp"
+    assert after.get(crs + "Temperature") == raw_settings[crs + "Temperature"]
