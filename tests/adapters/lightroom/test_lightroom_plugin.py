@@ -279,7 +279,6 @@ def _export_fixture(tmp_path: Path, stub: LightroomStub, props: dict):
 def _run_filter(stub, context):
     provider = stub.run_file("ExportFilterProvider.lua")
     run = stub.lua.eval("""function(provider, filterContext)
-        namespaces_context = nil
         import('LrFunctionContext').callWithContext('export', function(functionContext)
             provider.postProcessRenderedPhotos(functionContext, filterContext)
         end)
@@ -361,3 +360,19 @@ def test_plugin_settings_check_button_runs_backend(tmp_path, session_dirs):
     stub.set_pref("backendPath", os.fspath(tmp_path / "missing"))
     check["props"]["action"]()
     assert stub.recorded("dialogs")[-1]["kind"] == "critical"
+
+
+def test_plugin_files_define_no_globals(tmp_path, session_dirs):
+    """Everything in the plug-in is local: running every file adds no global variable."""
+    stub = _stub(session_dirs)
+    names = stub.lua.eval("function() local t = {} for k in pairs(_G) do t[#t + 1] = tostring(k) end return t end")
+    before = set(lua_to_python(names()))
+    stub.select([])
+    for name in ("Json", "Backend", "Selection"):
+        stub.require(name)
+    stub.run_file("LibraryMenuItem.lua")
+    stub.run_file("ExportFilterProvider.lua")
+    stub.run_file("PluginInfoProvider.lua")
+    assert set(lua_to_python(names())) - before == set()
+    (dialog,) = stub.recorded("dialogs")  # empty selection: a friendly message, no backend call
+    assert dialog["kind"] == "info" and stub.recorded("commands") == []
