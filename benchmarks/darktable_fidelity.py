@@ -376,8 +376,8 @@ def format_report(results: dict[str, FidelityResult], *, images: Sequence[Fideli
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--draws", type=int, default=3, help="parameter draws per control")
-    parser.add_argument("--size", type=int, default=320, help="longest image side in pixels")
+    parser.add_argument("--draws", type=int, default=2, help="parameter draws per control")
+    parser.add_argument("--size", type=int, default=256, help="longest image side in pixels")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--images", nargs="*", default=None,
                         help="subset of kodim03 kodim23 chelsea coffee chart")
