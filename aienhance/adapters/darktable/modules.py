@@ -224,7 +224,7 @@ def pack_module(operation: str, values: Mapping[str, Any] | None = None) -> byte
             raise AdapterError(f"`{operation}.{name}` needs {count} values, got {len(items)}")
         for item in items:
             if kind == "f":
-                item = float(item)
+                item = float(item) + 0.0  # -0.0 → 0.0, as darktable's GUI would store it
                 if not math.isfinite(item):
                     raise AdapterError(f"`{operation}.{name}` must be finite, got {item!r}")
             else:
