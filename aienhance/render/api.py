@@ -4,8 +4,18 @@ Arrays keep their dtype and encoding: uint8/uint16 are sRGB-encoded, floats are 
 [0, 1] unless ``encoding="linear"`` (linear sRGB). A path is loaded with :func:`aienhance.load`
 and rendered to an sRGB array of the source's bit depth (uint8 for 8-bit files, else uint16).
 
-Large images are rendered in horizontal bands so memory stays bounded: the tone-equalizer mask
-is computed from the whole image at low resolution first, so bands join without seams.
+Two paths give the same picture:
+
+* ``method="reference"`` runs :func:`~aienhance.render.pipeline.render_working`, the definition
+  of every stage, in horizontal bands so memory stays bounded (the tone-equalizer mask statistics
+  come from the whole image first, so bands join without seams);
+* ``method="fast"`` runs :func:`aienhance.render.fast.render_fast`: the same stages compiled into
+  an affine map, a gain table and a 3D table of the pointwise stages, applied to bands of
+  about 256k pixels on all cores in float32. Its difference from the reference is measured in
+  ``tests/perf/test_fast_path.py`` and docs/benchmarks.md.
+
+``method="auto"`` (default) uses the reference path up to :data:`FAST_MIN_PIXELS` pixels (it is
+cheap there and exact) and the fast path above.
 """
 
 from __future__ import annotations
@@ -21,10 +31,20 @@ from .masks import POOL_FACTOR
 from .pipeline import _is_neutral, params_to_arrays, pre_mask, render_working
 from .tone_equalizer import mask_coefficients_from_luminance, mask_luminance
 
-__all__ = ["render", "render_array", "DEFAULT_TILE_PIXELS"]
+__all__ = ["render", "render_array", "DEFAULT_TILE_PIXELS", "FAST_MIN_PIXELS", "METHODS"]
 
 #: Pixels per band when rendering in bands (about 100 MB of float32 temporaries).
 DEFAULT_TILE_PIXELS = 2_000_000
+#: Smallest image (pixels) that ``method="auto"`` renders with the fast path.
+FAST_MIN_PIXELS = 1_000_000
+#: Accepted values of ``method``.
+METHODS = ("auto", "fast", "reference")
+
+
+def _use_fast(method: str, pixels: int) -> bool:
+    if method not in METHODS:
+        raise UnsupportedInputError(f"method must be one of {METHODS}, got {method!r}")
+    return method == "fast" or (method == "auto" and pixels >= FAST_MIN_PIXELS)
 
 
 def _bands(height: int, width: int, tile_pixels: int) -> list[tuple[int, int]]:
@@ -41,13 +61,17 @@ def _check_params(params: Any) -> Params:
 
 
 def render_array(rgb: np.ndarray, params: Params, *, encoding: str = "srgb",
-                 tile_pixels: int = DEFAULT_TILE_PIXELS) -> np.ndarray:
+                 tile_pixels: int = DEFAULT_TILE_PIXELS, method: str = "auto") -> np.ndarray:
     """Render a ``(H, W, 3)`` numpy array; see :func:`render` for the conventions."""
     from ..io import array_to_working, working_to_array
 
     if rgb.ndim != 3 or rgb.shape[-1] != 3:
         raise ShapeError(f"image must have shape (H, W, 3), got {rgb.shape}")
     height, width = rgb.shape[:2]
+    if _use_fast(method, height * width):
+        from .fast import plan, render_fast  # noqa: PLC0415
+
+        return render_fast(rgb, plan(_check_params(params)), encoding=encoding)
     bands = _bands(height, width, tile_pixels)
     if len(bands) == 1:
         working = array_to_working(rgb, encoding)
@@ -68,7 +92,7 @@ def render_array(rgb: np.ndarray, params: Params, *, encoding: str = "srgb",
 
 
 def render(img: Any, params: Params | dict, *, encoding: str | None = None,
-           tile_pixels: int = DEFAULT_TILE_PIXELS) -> np.ndarray:
+           tile_pixels: int = DEFAULT_TILE_PIXELS, method: str = "auto") -> np.ndarray:
     """Render ``img`` with ``params`` and return the result as an array.
 
     Parameters
@@ -81,7 +105,9 @@ def render(img: Any, params: Params | dict, *, encoding: str | None = None,
     encoding
         For float arrays: ``"srgb"`` (default) or ``"linear"`` (linear sRGB).
     tile_pixels
-        Pixels per band for large images.
+        Pixels per band for large images (reference path).
+    method
+        ``"auto"`` (default), ``"fast"`` or ``"reference"``; see the module notes.
 
     Returns
     -------
@@ -96,9 +122,20 @@ def render(img: Any, params: Params | dict, *, encoding: str | None = None,
         img = load(img)
     if isinstance(img, LoadedImage):
         dtype = np.uint8 if (img.bit_depth or 8) <= 8 and not img.is_raw else np.uint16
+        height, width = img.rgb.shape[:2]
+        if _use_fast(method, height * width):
+            from .fast import plan, render_fast  # noqa: PLC0415
+
+            result = render_fast(img.rgb, plan(params, input_space="rec2020"), encoding="linear",
+                                 out_dtype=dtype, output_encoding="srgb")
+            if img.alpha is not None:
+                scale = np.iinfo(dtype).max
+                alpha = np.round(np.clip(img.alpha, 0, 1) * scale).astype(dtype)
+                result = np.concatenate([result, alpha[..., None]], -1)
+            return result
         linear_srgb = working_to_array(img.rgb, np.float32, "linear")
         out = render_array(np.ascontiguousarray(linear_srgb), params, encoding="linear",
-                           tile_pixels=tile_pixels)
+                           tile_pixels=tile_pixels, method="reference")
         from .colourspace import linear_to_srgb  # noqa: PLC0415
 
         encoded = np.clip(linear_to_srgb(out), 0.0, 1.0)
@@ -123,7 +160,7 @@ def render(img: Any, params: Params | dict, *, encoding: str | None = None,
 
         raise ImageDecodeError("image contains NaN or infinite values")
     rgb = np.ascontiguousarray(img[..., :3])
-    out = render_array(rgb, params, encoding=encoding, tile_pixels=tile_pixels)
+    out = render_array(rgb, params, encoding=encoding, tile_pixels=tile_pixels, method=method)
     if img.shape[-1] == 4:
         out = np.concatenate([out, img[..., 3:]], axis=-1)
     return out
