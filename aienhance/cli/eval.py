@@ -1,0 +1,67 @@
+"""``aienhance eval``: score the learned model against baselines and the oracle.
+
+Writes a Markdown report (default ``docs/eval.md``: tables, targets, machine, date, command) and a
+contact sheet PNG beside it (default ``docs/contact_sheet.png``). Needs the ``eval`` extra
+(scikit-image); the oracle row also needs torch (``train`` extra) and is skipped without it::
+
+    aienhance eval                                   # full protocol (a few minutes)
+    aienhance eval --photos 3 --scenes 1 --oracle-steps 5 --report /tmp/e.md   # CI-sized
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..errors import AienhanceError
+
+NAME = "eval"
+HELP = "evaluate the learned model against baselines and the oracle on held-out photos"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=None, help="model name or .onnx path (default: shipped)")
+    parser.add_argument("--photos", type=int, default=100, help="held-out photos to use")
+    parser.add_argument("--scenes", type=int, default=None, help="held-out SICE scenes (all)")
+    parser.add_argument("--size", type=int, default=384, help="long side of evaluated images")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
+    parser.add_argument("--oracle-steps", type=int, default=150)
+    parser.add_argument("--no-speed", action="store_true", help="skip the timing measurements")
+    parser.add_argument("--sources", default="debian,skimage,shared")
+    parser.add_argument("--data-dir", default="data")
+    parser.add_argument("--shared-data", default="/work/shared/data")
+    parser.add_argument("--reference", default="/work/shared/reference")
+    parser.add_argument("--report", default="docs/eval.md", help="Markdown report to write")
+    parser.add_argument("--contact-sheet", default=None,
+                        help="PNG to write (default: contact_sheet.png beside the report)")
+    parser.add_argument("--json", default=None, help="also write the raw results as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        import skimage  # noqa: F401
+    except ImportError:
+        raise AienhanceError("evaluation needs scikit-image: pip install 'aienhance[eval]'") from None
+    from ..evaluate.harness import EvalConfig, make_contact_sheet, run_eval, write_report
+
+    cfg = EvalConfig(seed=args.seed, photos=args.photos, size=args.size, scenes=args.scenes,
+                     oracle=not args.no_oracle, oracle_steps=args.oracle_steps,
+                     model=args.model, shared=args.shared_data, reference=args.reference,
+                     local=args.data_dir, speed=not args.no_speed,
+                     sources=tuple(s for s in args.sources.split(",") if s))
+    result = run_eval(cfg)
+    if not result["synthetic"]:
+        raise AienhanceError("no held-out photos found (check the data paths)")
+    report = Path(args.report)
+    sheet = Path(args.contact_sheet) if args.contact_sheet else report.with_name(
+        "contact_sheet.png")
+    make_contact_sheet(result, sheet)
+    rel = sheet.name if sheet.parent == report.parent else str(sheet)
+    write_report(result, report, contact_sheet=rel)
+    if args.json:
+        Path(args.json).write_text(json.dumps({k: v for k, v in result.items()
+                                               if not k.startswith("_")}, indent=2))
+    print(report.read_text())
+    return 0

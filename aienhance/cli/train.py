@@ -1,0 +1,78 @@
+"""``aienhance train``: fetch and verify the photos, train, export ONNX and write the model card.
+
+Needs the ``train`` extra (torch CPU, onnx, scikit-image). Seeded and resumable::
+
+    aienhance train --steps 4000 --run-dir runs/base            # full run
+    aienhance train --resume --run-dir runs/base                # continue after an interruption
+    aienhance train --steps 3 --batch 4 --sources skimage --no-brackets --out-dir /tmp/m  # CI
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, fields
+
+from ..errors import AienhanceError
+
+NAME = "train"
+HELP = "train the parameter model, export it to ONNX and write its model card"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name", default="aienhance-base", help="model name (file stem)")
+    parser.add_argument("--steps", type=int, default=4000)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (1 is fastest on a shared 2-core machine)")
+    parser.add_argument("--workers", type=int, default=1, help="batch-making processes")
+    parser.add_argument("--run-dir", default="runs/aienhance-base",
+                        help="checkpoints, config and log of this run")
+    parser.add_argument("--out-dir", default=None,
+                        help="where the .onnx and .json card go (default: aienhance/models)")
+    parser.add_argument("--resume", action="store_true", help="continue from the run's checkpoint")
+    parser.add_argument("--data-dir", default="data", help="ignored folder for fetched photos")
+    parser.add_argument("--shared-data", default="/work/shared/data",
+                        help="the shared photo folder (MANIFEST.csv, sice/)")
+    parser.add_argument("--reference", default="/work/shared/reference",
+                        help="folder holding training_photos.csv")
+    parser.add_argument("--sources", default="debian,skimage,shared",
+                        help="comma-separated subset of debian, skimage, shared")
+    parser.add_argument("--no-brackets", action="store_true", help="do not use SICE pairs")
+    parser.add_argument("--no-fetch", action="store_true", help="do not download Debian photos")
+    parser.add_argument("--permissive-only", action="store_true",
+                        help="train only on commercially usable photos (Debian, skimage, Kodak)")
+    parser.add_argument("--max-photos", type=int, default=None, help="cap (CI runs)")
+    parser.add_argument("--val-every", type=int, default=250)
+    parser.add_argument("--checkpoint-every", type=int, default=100)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise AienhanceError("training needs torch: pip install 'aienhance[train]'") from None
+    from ..model.runtime import MODELS_DIR
+    from ..train.data import DataConfig
+    from ..train.loop import TrainConfig, train
+
+    sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
+    unknown = set(sources) - {"debian", "skimage", "shared"}
+    if unknown:
+        raise AienhanceError(f"unknown data source {sorted(unknown)[0]!r}")
+    known = {f.name for f in fields(TrainConfig)}
+    cfg = TrainConfig(**{k: v for k, v in dict(
+        name=args.name, steps=args.steps, batch=args.batch, seed=args.seed, lr=args.lr,
+        threads=args.threads, workers=args.workers, sources=sources,
+        use_brackets=not args.no_brackets, permissive_only=args.permissive_only,
+        max_photos=args.max_photos, val_every=args.val_every,
+        checkpoint_every=args.checkpoint_every,
+        data=asdict(DataConfig(shared=args.shared_data, reference=args.reference,
+                               local=args.data_dir)),
+    ).items() if k in known})
+    card = train(cfg, run_dir=args.run_dir, out_dir=args.out_dir or MODELS_DIR,
+                 resume=args.resume, fetch=not args.no_fetch)
+    print(f"model {card['name']}: {card['parameters']} parameters, {card['onnx_bytes']} bytes, "
+          f"best validation loss {card['metrics']['validation_loss']:.4f}")
+    return 0

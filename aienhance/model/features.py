@@ -1,0 +1,137 @@
+"""The model's inputs, defined once for training (torch) and inference (numpy).
+
+From a linear Rec.2020 image of any size the model sees
+
+* a **proxy**: the image area-averaged to :data:`PROXY_SIZE` × :data:`PROXY_SIZE` pixels in
+  linear light, then sRGB-encoded and centred, channels first ``(..., 3, S, S)``;
+* **global statistics** of that proxy (:data:`N_STATS` numbers): the cumulative histogram of
+  log2 luminance at :data:`LUMA_EDGES_EV`, per-channel cumulative histograms of the encoded
+  values at :data:`CHANNEL_EDGES`, mean and spread of log2 luminance, mean encoded channels,
+  mean CIE a*, b* and chroma, and the shares of clipped and of black pixels.
+
+Cumulative histograms ``mean(v <= edge)`` need only comparisons and means, so the same code
+runs on numpy and torch (array API) and gives equal numbers on both (a test holds them equal).
+
+Backends: numpy and torch.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from .._array_api import array_namespace, constant
+from ..render.colourspace import REC2020_LUMINANCE, linear_to_srgb, rec2020_to_lab
+
+__all__ = [
+    "PROXY_SIZE",
+    "LUMA_EDGES_EV",
+    "CHANNEL_EDGES",
+    "N_STATS",
+    "STAT_NAMES",
+    "area_resize_matrix",
+    "resize_area",
+    "extract_features",
+]
+
+#: Side of the square proxy the network sees, in pixels.
+PROXY_SIZE = 64
+#: Edges of the cumulative log2-luminance histogram, in EV (1.0 linear = 0 EV).
+LUMA_EDGES_EV = tuple(float(e) for e in np.arange(-10.0, 0.51, 0.5))
+#: Edges of the per-channel cumulative histograms, sRGB-encoded values.
+CHANNEL_EDGES = (0.02, 0.08, 0.16, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.93, 0.98)
+_EPS_Y = 2.0 ** -14
+
+STAT_NAMES = (
+    tuple(f"luma_cdf_{e:+.1f}ev" for e in LUMA_EDGES_EV)
+    + tuple(f"{ch}_cdf_{e:.2f}" for ch in "rgb" for e in CHANNEL_EDGES)
+    + ("log2y_mean", "log2y_std", "r_mean", "g_mean", "b_mean", "a_mean", "b_star_mean",
+       "chroma_mean", "clipped_share", "black_share")
+)
+#: Number of global statistics.
+N_STATS = len(STAT_NAMES)
+
+
+@lru_cache(maxsize=64)
+def _area_matrix(n_in: int, n_out: int) -> np.ndarray:
+    edges = np.linspace(0.0, n_in, n_out + 1)
+    m = np.zeros((n_out, n_in), dtype=np.float64)
+    for i in range(n_out):
+        lo, hi = edges[i], edges[i + 1]
+        for j in range(int(np.floor(lo)), min(n_in, int(np.ceil(hi)))):
+            m[i, j] = max(0.0, min(hi, j + 1) - max(lo, j))
+        m[i] /= m[i].sum()
+    return m
+
+
+def area_resize_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """``(n_out, n_in)`` matrix whose rows average the input pixels each output pixel covers.
+
+    Works for shrinking and enlarging (then it repeats pixels), any ratio.
+    """
+    return _area_matrix(int(n_in), int(n_out)).copy()
+
+
+def resize_area(rgb: Any, size: int = PROXY_SIZE) -> Any:
+    """Area-resample channel-last ``(..., H, W, 3)`` to channels-first ``(..., 3, size, size)``."""
+    xp = array_namespace(rgb)
+    lead = tuple(rgb.shape[:-3])
+    h, w = int(rgb.shape[-3]), int(rgb.shape[-2])
+    rows = constant(xp, _area_matrix(h, size), rgb)           # (size, H)
+    cols = constant(xp, _area_matrix(w, size), rgb)           # (size, W)
+    # contract H on the contiguous (H, W*3) view, then W batched over the output rows
+    out = xp.matmul(rows, xp.reshape(rgb, lead + (h, w * 3)))   # (..., size, W*3)
+    out = xp.matmul(cols, xp.reshape(out, lead + (size, w, 3)))  # (..., size, size, 3)
+    nd = out.ndim
+    return xp.permute_dims(out, tuple(range(nd - 3)) + (nd - 1, nd - 3, nd - 2))
+
+
+def _cdf(values: Any, edges: tuple[float, ...], xp: Any) -> Any:
+    """``mean(values <= edge)`` over the last axis, for each edge: ``(..., len(edges))``."""
+    e = constant(xp, list(edges), values)
+    below = xp.astype(values[..., None] <= e, values.dtype)
+    return xp.mean(below, axis=-2)
+
+
+def extract_features(rgb: Any) -> tuple[Any, Any]:
+    """Proxy and global statistics of linear Rec.2020 ``rgb (..., H, W, 3)``.
+
+    Returns
+    -------
+    proxy
+        ``(..., 3, PROXY_SIZE, PROXY_SIZE)``, sRGB-encoded minus 0.5 (so mid-grey ≈ 0).
+    stats
+        ``(..., N_STATS)``, see :data:`STAT_NAMES`.
+    """
+    xp = array_namespace(rgb)
+    small = xp.clip(resize_area(rgb), 0.0, None)              # (..., 3, S, S) linear
+    lead = tuple(small.shape[:-3])
+    flat = xp.reshape(small, lead + (3, PROXY_SIZE * PROXY_SIZE))
+    pixels = xp.permute_dims(flat, tuple(range(len(lead))) + (len(lead) + 1, len(lead)))
+    encoded = xp.clip(linear_to_srgb(pixels), 0.0, 1.0)        # (..., N, 3)
+    luma = xp.matmul(pixels, constant(xp, list(REC2020_LUMINANCE), pixels))  # (..., N)
+    log2y = xp.log2(xp.clip(luma, _EPS_Y, None))
+    lab = rec2020_to_lab(xp.clip(pixels, 0.0, 1.0))
+    chroma = xp.sqrt(lab[..., 1] ** 2 + lab[..., 2] ** 2 + 1e-6)
+    stats = [
+        _cdf(log2y, LUMA_EDGES_EV, xp),
+        _cdf(encoded[..., 0], CHANNEL_EDGES, xp),
+        _cdf(encoded[..., 1], CHANNEL_EDGES, xp),
+        _cdf(encoded[..., 2], CHANNEL_EDGES, xp),
+        xp.stack([
+            xp.mean(log2y, axis=-1) / 8.0,
+            xp.std(log2y, axis=-1) / 4.0,
+            xp.mean(encoded[..., 0], axis=-1),
+            xp.mean(encoded[..., 1], axis=-1),
+            xp.mean(encoded[..., 2], axis=-1),
+            xp.mean(lab[..., 1], axis=-1) / 50.0,
+            xp.mean(lab[..., 2], axis=-1) / 50.0,
+            xp.mean(chroma, axis=-1) / 50.0,
+            xp.mean(xp.astype(xp.max(pixels, axis=-1) >= 0.98, pixels.dtype), axis=-1),
+            xp.mean(xp.astype(luma <= 2.0 ** -10, pixels.dtype), axis=-1),
+        ], axis=-1),
+    ]
+    proxy = xp.clip(linear_to_srgb(small), 0.0, 1.0) - 0.5
+    return proxy, xp.concat(stats, axis=-1)

@@ -1,0 +1,63 @@
+"""Export a trained :class:`~aienhance.model.network.ParamNet` to ONNX and write its model card.
+
+The graph's input and output names and shapes are the constants of
+:mod:`aienhance.model.runtime`; after export the file is loaded with onnxruntime and checked
+against torch on random inputs, so a shipped model always matches the runtime.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelError
+from ..model.features import N_STATS, PROXY_SIZE
+from ..model.runtime import INPUT_PROXY, INPUT_STATS, OUTPUT_PARAMS
+
+__all__ = ["export_onnx", "write_card", "ONNX_OPSET"]
+
+ONNX_OPSET = 17
+
+
+def export_onnx(model: Any, path: str | os.PathLike, *, atol: float = 1e-3) -> dict:
+    """Write ``model`` as ONNX to ``path`` (atomically) and verify it with onnxruntime.
+
+    Returns ``{"bytes": size, "max_abs_diff": torch-vs-onnxruntime difference}``.
+    """
+    import onnxruntime as ort
+    import torch
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.stem + ".tmp.onnx")
+    model = model.eval()
+    proxy = torch.rand(2, 3, PROXY_SIZE, PROXY_SIZE) - 0.5
+    stats = torch.rand(2, N_STATS)
+    with torch.no_grad():
+        torch.onnx.export(
+            model, (proxy, stats), str(tmp), input_names=[INPUT_PROXY, INPUT_STATS],
+            output_names=[OUTPUT_PARAMS], opset_version=ONNX_OPSET, dynamo=False,
+            dynamic_axes={INPUT_PROXY: {0: "batch"}, INPUT_STATS: {0: "batch"},
+                          OUTPUT_PARAMS: {0: "batch"}})
+        expected = model(proxy, stats).numpy()
+    session = ort.InferenceSession(str(tmp), providers=["CPUExecutionProvider"])
+    (got,) = session.run([OUTPUT_PARAMS], {INPUT_PROXY: proxy.numpy(), INPUT_STATS: stats.numpy()})
+    scale = np.maximum(np.abs(expected), 1.0)
+    diff = float(np.max(np.abs(got - expected) / scale))
+    if not diff <= atol:
+        tmp.unlink(missing_ok=True)
+        raise ModelError(f"ONNX export differs from torch by {diff:.3g} (relative)")
+    os.replace(tmp, path)
+    return {"bytes": path.stat().st_size, "max_abs_diff": diff}
+
+
+def write_card(path: str | os.PathLike, card: dict) -> None:
+    """Write a model card (JSON, sorted keys, 2-space indent) atomically."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(card, indent=2, sort_keys=True, default=str) + "\n")
+    os.replace(tmp, path)

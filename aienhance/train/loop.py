@@ -1,0 +1,415 @@
+"""Training of :class:`~aienhance.model.network.ParamNet` through the differentiable renderer.
+
+One step:
+
+1. a batch of (input, target) pairs at :data:`~aienhance.model.features.PROXY_SIZE`² pixels is
+   drawn, deterministically from ``(seed, step)``: random crops, flips and scales of the
+   training photos, each either left clean (the model must return neutral parameters), degraded
+   by :func:`~aienhance.train.degrade.camera_degradation` or
+   :func:`~aienhance.train.degrade.renderer_degradation`, or a real SICE bracket frame paired
+   with its scene's well-exposed frame;
+2. the network predicts parameters from the input's features, the renderer
+   (:func:`aienhance.render.render_working`, torch) applies them to the input;
+3. loss = L1 of the sRGB-encoded result + mean CIE76 ΔE in Lab / 100 (image terms), + a
+   parameter loss where the inverse is exactly known (neutral for clean inputs, the opposite
+   exposure for pure exposure errors), + a small L1 pull of every control towards neutral
+   (edits stay sparse and editable).
+
+Batches are made in a worker process while the main process trains; the batch of a step depends
+only on the seed and the step, so a resumed run (``--resume``) continues identically.
+Checkpoints (model, optimiser, step, best validation) are written atomically every
+``checkpoint_every`` steps. Validation uses photos carved out of the *training* split (never the
+held-out evaluation photos).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ..params import CONTROLS, VECTOR_SIZE, Params, params_to_vector
+from .data import (
+    BracketGroup,
+    DataConfig,
+    Photo,
+    build_cache,
+    discover_brackets,
+    discover_photos,
+    is_held_out,
+    manifest,
+)
+from .degrade import camera_degradation, quantise_srgb, renderer_degradation
+
+__all__ = ["TrainConfig", "train", "make_sample", "SampleSource"]
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run (stored in checkpoints and the model card)."""
+
+    name: str = "aienhance-base"
+    seed: int = 20261122
+    steps: int = 4000
+    batch: int = 32
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup: int = 100
+    width: int = 24
+    hidden: int = 256
+    cache_side: int = 224
+    loss_size: int = 32
+    p_clean: float = 0.25
+    p_camera: float = 0.42
+    p_render: float = 0.15
+    p_bracket: float = 0.18
+    w_l1: float = 1.0
+    w_lab: float = 1.0
+    w_param: float = 0.5
+    w_reg: float = 0.01
+    val_every: int = 250
+    val_samples: int = 96
+    checkpoint_every: int = 100
+    threads: int = 1
+    workers: int = 1
+    max_photos: int | None = None
+    sources: tuple[str, ...] = ("debian", "skimage", "shared")
+    permissive_only: bool = False
+    use_brackets: bool = True
+    data: dict = field(default_factory=lambda: asdict(DataConfig()))
+
+
+_SPAN = np.asarray([c.maximum - c.minimum for c in CONTROLS for _ in range(c.length)],
+                   dtype=np.float32)
+_NEUTRAL = np.asarray(params_to_vector(Params()), dtype=np.float32)
+_INDEX = {}
+_k = 0
+for _c in CONTROLS:
+    _INDEX[_c.name] = list(range(_k, _k + _c.length))
+    _k += _c.length
+
+
+def _srgb_lut() -> np.ndarray:
+    from ..render.colourspace import srgb_to_linear
+
+    return srgb_to_linear(np.arange(256, dtype=np.float64) / 255.0).astype(np.float32)
+
+
+_LUT = _srgb_lut()
+
+
+def _to_linear(u8: np.ndarray) -> np.ndarray:
+    """8-bit sRGB → linear sRGB float32 through a 256-entry table (exact decode of each code).
+
+    The conversion to the Rec.2020 working space happens after cropping (:func:`_crop`).
+    """
+    return _LUT[u8]
+
+
+def _crop_box(shape: tuple[int, ...], rng: np.random.Generator) -> tuple[int, int, int, int]:
+    h, w = shape[:2]
+    area = rng.uniform(0.3, 1.0)
+    aspect = np.exp(rng.uniform(-0.3, 0.3))
+    ch = int(np.clip(round(np.sqrt(area) * min(h, w) * aspect), 8, h))
+    cw = int(np.clip(round(np.sqrt(area) * min(h, w) / aspect), 8, w))
+    top = int(rng.integers(0, h - ch + 1))
+    left = int(rng.integers(0, w - cw + 1))
+    return top, left, ch, cw
+
+
+def _crop(linear: np.ndarray, box: tuple[int, int, int, int], flip: bool) -> np.ndarray:
+    from ..model.features import resize_area
+
+    top, left, ch, cw = box
+    from ..render.colourspace import SRGB_TO_REC2020
+
+    x = linear[top: top + ch, left: left + cw]
+    if flip:
+        x = x[:, ::-1]
+    small = np.moveaxis(resize_area(np.ascontiguousarray(x)), 0, -1)
+    return np.ascontiguousarray(small @ np.asarray(SRGB_TO_REC2020, dtype=np.float32).T)
+
+
+@dataclass
+class SampleSource:
+    """The training material a worker draws from: cached photos and bracket groups."""
+
+    images: list[np.ndarray]                      # uint8 sRGB targets
+    groups: list[list[np.ndarray]]                # uint8 sRGB frames per bracket group
+    references: list[int]                         # well-exposed frame per group
+
+
+def make_sample(source: SampleSource, cfg: TrainConfig, rng: np.random.Generator
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One (input, target, parameter target, parameter mask) tuple, all float32."""
+    kinds = ["clean", "camera", "render", "bracket"]
+    probs = np.asarray([cfg.p_clean, cfg.p_camera, cfg.p_render,
+                        cfg.p_bracket if source.groups else 0.0])
+    kind = kinds[int(rng.choice(4, p=probs / probs.sum()))]
+    p_target = _NEUTRAL.copy()
+    p_mask = np.zeros(VECTOR_SIZE, dtype=np.float32)
+    flip = bool(rng.random() < 0.5)
+    if kind == "bracket":
+        g = int(rng.integers(len(source.groups)))
+        frames, ref = source.groups[g], source.references[g]
+        i = int(rng.integers(len(frames)))
+        box = _crop_box(frames[ref].shape, rng)
+        target = _crop(_to_linear(frames[ref]), box, flip)
+        inp = _crop(_to_linear(frames[i]), box, flip)
+        if i == ref:
+            p_mask[:] = 1.0
+        return inp, target, p_target, p_mask
+    img = source.images[int(rng.integers(len(source.images)))]
+    linear = _to_linear(img)
+    target = _crop(linear, _crop_box(linear.shape, rng), flip)
+    if kind == "clean":
+        p_mask[:] = 1.0
+        return quantise_srgb(target), target, p_target, p_mask
+    if kind == "camera":
+        inp, rec = camera_degradation(target, rng)
+    else:
+        inp, rec = renderer_degradation(target, rng)
+    for name, value in rec.inverse.items():
+        p_target[_INDEX[name]] = value
+        p_mask[_INDEX[name]] = 1.0
+    return inp, target, p_target, p_mask
+
+
+def make_batch(source: SampleSource, cfg: TrainConfig, step: int, *, stream: int = 0
+               ) -> tuple[np.ndarray, ...]:
+    """The batch of ``step``: a pure function of ``(cfg.seed, stream, step)``."""
+    rng = np.random.default_rng([cfg.seed, stream, step])
+    samples = [make_sample(source, cfg, rng) for _ in range(cfg.batch)]
+    return tuple(np.stack(s) for s in zip(*samples))
+
+
+def _worker_batches(source: SampleSource, cfg: TrainConfig, start: int, stop: int):
+    import torch
+
+    class _Batches(torch.utils.data.IterableDataset):
+        def __iter__(self):
+            for step in range(start, stop):
+                yield make_batch(source, cfg, step)
+
+    loader = torch.utils.data.DataLoader(_Batches(), batch_size=None,
+                                         num_workers=cfg.workers, prefetch_factor=4
+                                         if cfg.workers else None,
+                                         persistent_workers=False)
+    return iter(loader)
+
+
+def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]:
+    """Loss of a batch and its terms (floats)."""
+    import torch
+
+    from ..model.features import extract_features, resize_area
+    from ..render.colourspace import linear_to_srgb, rec2020_to_lab
+    from ..render.pipeline import render_working, vector_to_arrays
+
+    inp, target, p_target, p_mask = (torch.as_tensor(np.asarray(b)) for b in batch)
+    proxy, stats = extract_features(inp)
+    vec = model(proxy, stats)
+    # the loss is taken at LOSS_SIZE² (global edits do not need more; 4× cheaper renders)
+    small_in = torch.movedim(resize_area(inp, cfg.loss_size), -3, -1)
+    small_tgt = torch.movedim(resize_area(target, cfg.loss_size), -3, -1)
+    out = torch.clamp(render_working(small_in, vector_to_arrays(vec)), 0.0, 1.0)
+    tgt = torch.clamp(small_tgt, 0.0, 1.0)
+    l1 = torch.mean(torch.abs(linear_to_srgb(out) - linear_to_srgb(tgt)))
+    diff = rec2020_to_lab(out) - rec2020_to_lab(tgt)
+    delta_e = torch.mean(torch.sqrt(torch.sum(diff * diff, dim=-1) + 1e-4))
+    span = torch.as_tensor(_SPAN)
+    neutral = torch.as_tensor(_NEUTRAL)
+    p_err = torch.abs(vec - p_target) / span * p_mask
+    p_loss = torch.sum(p_err) / torch.clamp(torch.sum(p_mask[:, :1] > 0), min=1) / 10.0
+    reg = torch.mean(torch.abs(vec - neutral) / span)
+    loss = cfg.w_l1 * l1 + cfg.w_lab * delta_e / 100.0 + cfg.w_param * p_loss + cfg.w_reg * reg
+    terms = {k: float(v.detach()) for k, v in (("loss", loss), ("l1", l1), ("delta_e", delta_e),
+                                                ("param", p_loss), ("reg", reg))}
+    return loss, terms
+
+
+def _split(photos: list[Photo], groups: list[BracketGroup], cfg: TrainConfig):
+    train_photos = [p for p in photos if not p.held_out]
+    if cfg.permissive_only:
+        from .data import PERMISSIVE_SOURCES
+
+        train_photos = [p for p in train_photos if p.source in PERMISSIVE_SOURCES]
+    if cfg.max_photos:
+        train_photos = train_photos[: cfg.max_photos]
+    val = [p for p in train_photos if is_held_out("validation:" + p.sha256)]
+    train = [p for p in train_photos if p not in val] or train_photos
+    val = val or train_photos[:1]
+    train_groups = [g for g in groups if not g.held_out] if cfg.use_brackets else []
+    if cfg.permissive_only:
+        train_groups = []
+    return train, val, train_groups
+
+
+def _load_source(photos: list[Photo], groups: list[BracketGroup], cfg: TrainConfig,
+                 cache_dir: Path, log: Callable) -> SampleSource:
+    cache = build_cache(photos, cache_dir / f"targets_{_ids_key(photos)}.npz",
+                        max_side=cfg.cache_side, log=log)
+    frames: list[list[np.ndarray]] = []
+    if groups:
+        flat = [Photo(f"{g.id}/{k}", path, "sice", "CC BY-NC 4.0", sha)
+                for g in groups for k, (path, sha) in enumerate(zip(g.frames, g.sha256))]
+        fc = build_cache(flat, cache_dir / f"brackets_{_ids_key(flat)}.npz",
+                         max_side=cfg.cache_side, log=log)
+        it = iter(fc["images"])
+        frames = [[next(it) for _ in g.frames] for g in groups]
+    return SampleSource(cache["images"], frames, [g.reference for g in groups])
+
+
+def _ids_key(photos: list[Photo]) -> str:
+    return hashlib.sha256("\n".join(p.sha256 for p in photos).encode()).hexdigest()[:12]
+
+
+def _save_atomic(obj: Any, path: Path) -> None:
+    import torch
+
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.PathLike,
+          resume: bool = False, fetch: bool = True, log: Callable = print) -> dict:
+    """Run (or resume) a training run, export the best model to ONNX and write its card.
+
+    Returns the model card (also written as ``<out_dir>/<name>.json``).
+    """
+    import torch
+
+    from ..model.network import ParamNet, count_parameters
+    from .export import export_onnx, write_card
+
+    torch.manual_seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    run_dir, out_dir = Path(run_dir), Path(out_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    data_cfg = DataConfig(**{**cfg.data, "sources": tuple(cfg.sources)})
+    rejected: list[str] = []
+    photos = discover_photos(data_cfg, fetch=fetch, rejected=rejected)
+    groups = discover_brackets(data_cfg, rejected=rejected) if (
+        cfg.use_brackets and "shared" in cfg.sources) else []
+    if rejected:
+        log(f"data: {len(rejected)} files failed sha256 verification and were skipped")
+    train_photos, val_photos, train_groups = _split(photos, groups, cfg)
+    if not train_photos:
+        from ..errors import AienhanceError
+
+        raise AienhanceError("no training photos found (fetch the data or check the paths)")
+    log(f"data: {len(train_photos)} training photos, {len(val_photos)} validation photos, "
+        f"{len(train_groups)} bracket scenes ({sum(len(g.frames) for g in train_groups)} frames); "
+        f"{sum(p.held_out for p in photos)} photos and "
+        f"{sum(g.held_out for g in groups)} scenes held out for evaluation")
+    cache_dir = Path(cfg.data.get("local", "data")) / "cache"
+    source = _load_source(train_photos, train_groups, cfg, cache_dir, log)
+    val_source = _load_source(val_photos, [], cfg, cache_dir, log)
+    val_cfg = TrainConfig(**{**asdict(cfg), "batch": cfg.val_samples, "p_bracket": 0.0})
+    val_batch = make_batch(val_source, val_cfg, 0, stream=1)
+
+    model = ParamNet(cfg.width, cfg.hidden)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+    def lr_at(step: int) -> float:
+        if step < cfg.warmup:
+            return cfg.lr * (step + 1) / cfg.warmup
+        t = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+        return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(1.0, t))))
+
+    start, history, best = 0, [], {"val_loss": float("inf"), "step": -1}
+    ckpt = run_dir / "checkpoint.pt"
+    if resume and ckpt.exists():
+        state = torch.load(ckpt, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimiser.load_state_dict(state["optimiser"])
+        start, history, best = state["step"], state["history"], state["best"]
+        log(f"resumed from step {start}")
+    (run_dir / "config.json").write_text(json.dumps(asdict(cfg), indent=2, default=str))
+
+    def validate() -> dict:
+        model.eval()
+        with torch.no_grad():
+            _, terms = compute_loss(model, val_batch, cfg)
+        model.train()
+        return terms
+
+    t0, done = time.time(), start
+    model.train()
+    if start < cfg.steps:
+        batches = _worker_batches(source, cfg, start, cfg.steps)
+        for step in range(start, cfg.steps):
+            batch = next(batches)
+            for group in optimiser.param_groups:
+                group["lr"] = lr_at(step)
+            loss, terms = compute_loss(model, batch, cfg)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            done = step + 1
+            if step % 20 == 0 or done == cfg.steps:
+                rate = (done - start) / max(time.time() - t0, 1e-9)
+                log(f"step {done}/{cfg.steps} " + " ".join(f"{k} {v:.4f}" for k, v in
+                                                           terms.items()) + f" ({rate:.2f} it/s)")
+            last = done == cfg.steps
+            if done % cfg.val_every == 0 or last:
+                val = validate()
+                history.append({"step": done, "train": terms, "val": val})
+                log(f"validation at step {done}: " + " ".join(f"{k} {v:.4f}" for k, v in
+                                                              val.items()))
+                if val["loss"] < best["val_loss"]:
+                    best = {"val_loss": val["loss"], "step": done, "val": val}
+                    _save_atomic(model.state_dict(), run_dir / "best.pt")
+            if done % cfg.checkpoint_every == 0 or last:
+                _save_atomic({"model": model.state_dict(), "optimiser": optimiser.state_dict(),
+                              "step": done, "history": history, "best": best,
+                              "config": asdict(cfg)}, ckpt)
+    seconds = time.time() - t0
+    if (run_dir / "best.pt").exists():
+        model.load_state_dict(torch.load(run_dir / "best.pt", weights_only=True))
+    model.eval()
+    onnx_path = out_dir / f"{cfg.name}.onnx"
+    exported = export_onnx(model, onnx_path)
+    card = {
+        "name": cfg.name,
+        "format": "aienhance parameter model, ONNX opset 17",
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seed": cfg.seed,
+        "config": asdict(cfg),
+        "parameters": count_parameters(model),
+        "onnx_bytes": exported["bytes"],
+        "onnx_sha256": hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
+        "interface": {"inputs": {"proxy": "(batch, 3, 64, 64) float32, sRGB-encoded - 0.5",
+                                 "stats": "(batch, N_STATS) float32"},
+                      "outputs": {"params": f"(batch, {VECTOR_SIZE}) float32, Params vector"},
+                      "features": "aienhance.model.features.extract_features"},
+        "data": {
+            "manifest": manifest(train_photos + val_photos, train_groups),
+            "training_photos": len(train_photos),
+            "validation_photos": len(val_photos),
+            "bracket_scenes": len(train_groups),
+            "held_out_rule": "sha256('aienhance-holdout:' + file sha256) mod 100 < 10; "
+                             "SICE scenes by 'sice-group-<first id>'",
+            "training_ids_sha256": _ids_key(train_photos + val_photos),
+            "rejected_files": rejected,
+        },
+        "training": {"steps": done, "seconds_this_session": round(seconds, 1),
+                     "best_step": best["step"], "best_validation": best.get("val"),
+                     "history": history[-20:],
+                     "machine": f"{platform.machine()} {os.cpu_count()} CPUs, torch "
+                                f"{torch.__version__}, {cfg.threads} threads"},
+        "metrics": {"validation_loss": best["val_loss"]},
+    }
+    write_card(out_dir / f"{cfg.name}.json", card)
+    log(f"exported {onnx_path} ({exported['bytes']} bytes, {card['parameters']} parameters)")
+    return card

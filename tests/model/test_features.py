@@ -1,0 +1,64 @@
+"""aienhance.model.features: one definition for numpy (inference) and torch (training)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aienhance.model.features import (
+    N_STATS,
+    PROXY_SIZE,
+    STAT_NAMES,
+    area_resize_matrix,
+    extract_features,
+    resize_area,
+)
+
+torch = pytest.importorskip("torch")
+
+
+@given(st.integers(1, 300), st.integers(1, 80))
+def test_area_matrix_rows_are_averages(n_in, n_out):
+    m = area_resize_matrix(n_in, n_out)
+    assert m.shape == (n_out, n_in)
+    assert (m >= 0).all()
+    np.testing.assert_allclose(m.sum(1), 1.0, atol=1e-12)
+    # every input pixel contributes in total as much as its share of the output grid
+    np.testing.assert_allclose(m.sum(0) * n_in / n_out, 1.0, atol=1e-9)
+
+
+def test_resize_area_is_block_mean_for_integer_factors():
+    rng = np.random.default_rng(0)
+    x = rng.random((128, 192, 3)).astype(np.float32)
+    out = resize_area(x, 64)
+    expected = x.reshape(64, 2, 64, 3, 3).mean(axis=(1, 3)).transpose(2, 0, 1)
+    np.testing.assert_allclose(out, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(64, 64, 3), (97, 211, 3), (2, 150, 90, 3)])
+def test_numpy_and_torch_features_are_equal(shape):
+    rng = np.random.default_rng(1)
+    x = (rng.random(shape) ** 2.2).astype(np.float32)
+    x[..., :5, :5, :] = 1.5  # some clipped highlights
+    p_np, s_np = extract_features(x)
+    p_t, s_t = extract_features(torch.from_numpy(x))
+    assert p_np.shape == tuple(shape[:-3]) + (3, PROXY_SIZE, PROXY_SIZE)
+    assert s_np.shape == tuple(shape[:-3]) + (N_STATS,)
+    assert len(STAT_NAMES) == N_STATS
+    np.testing.assert_allclose(p_t.numpy(), p_np, atol=1e-5)
+    np.testing.assert_allclose(s_t.numpy(), s_np, atol=1e-5)
+
+
+def test_statistics_respond_to_exposure():
+    rng = np.random.default_rng(2)
+    x = (rng.random((80, 120, 3)) * 0.4).astype(np.float32)
+    _, dark = extract_features(x * 0.25)
+    _, bright = extract_features(x)
+    i_mean = STAT_NAMES.index("log2y_mean")
+    assert bright[i_mean] - dark[i_mean] == pytest.approx(2.0 / 8.0, abs=0.02)
+    # the cumulative luminance histogram of the darker image lies above the brighter one
+    luma = [i for i, n in enumerate(STAT_NAMES) if n.startswith("luma_cdf")]
+    assert (dark[luma] >= bright[luma] - 1e-6).all()
+    assert (np.diff(bright[luma]) >= -1e-6).all()

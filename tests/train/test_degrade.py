@@ -1,0 +1,87 @@
+"""aienhance.train.degrade: seeded, physically directed degradations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aienhance.params import Params
+from aienhance.render.colourspace import REC2020_LUMINANCE
+from aienhance.train.degrade import (
+    camera_degradation,
+    illuminant_cast_matrix,
+    quantise_srgb,
+    random_params,
+    renderer_degradation,
+    srgb8_to_working,
+    working_to_srgb8,
+)
+
+
+@pytest.fixture(scope="module")
+def photo(sample_srgb):
+    from aienhance.model.features import resize_area
+
+    x = srgb8_to_working(sample_srgb)
+    return np.ascontiguousarray(np.moveaxis(resize_area(x, 96), 0, -1))
+
+
+def test_same_seed_same_degradation(photo):
+    a, ra = camera_degradation(photo, np.random.default_rng(5))
+    b, rb = camera_degradation(photo, np.random.default_rng(5))
+    c, _ = camera_degradation(photo, np.random.default_rng(6))
+    assert np.array_equal(a, b) and ra.steps == rb.steps
+    assert not np.array_equal(a, c)
+
+
+def test_many_seeds_cover_every_kind_and_stay_valid(photo):
+    seen = set()
+    for seed in range(60):
+        out, rec = camera_degradation(photo, np.random.default_rng(seed))
+        assert out.shape == photo.shape and out.dtype == np.float32
+        assert np.isfinite(out).all() and out.min() >= -1e-3
+        seen.update(step.split()[0] for step in rec.steps)
+    assert {"cast", "exposure", "saturation", "haze", "contrast", "lifted", "noise",
+            "jpeg"} <= seen
+    assert seen & {"gradient", "vignette", "tones"}
+
+
+def test_cast_matrix_direction_and_white_luminance():
+    y = np.asarray(REC2020_LUMINANCE)
+    for t in (2500.0, 4000.0, 9000.0, 12000.0):
+        m = illuminant_cast_matrix(t, 0.0)
+        white = m @ np.ones(3)
+        assert white @ y == pytest.approx(1.0, abs=1e-4)
+        if t < 6500:
+            assert white[0] > white[2]  # warm light: red above blue
+        else:
+            assert white[2] > white[0]
+    # D65 itself (CCT 6504 K, Duv +0.0032 above the Planckian locus) is no cast at all
+    np.testing.assert_allclose(illuminant_cast_matrix(6504.0, 0.0032), np.eye(3), atol=2e-3)
+
+
+def test_pure_exposure_error_records_its_inverse(photo):
+    for seed in range(200):
+        out, rec = camera_degradation(photo, np.random.default_rng(seed))
+        if "exposure_ev" in rec.inverse:
+            ev = -rec.inverse["exposure_ev"]
+            assert rec.steps[0].startswith("exposure")
+            y_in = (photo @ np.asarray(REC2020_LUMINANCE)).mean()
+            y_out = (out @ np.asarray(REC2020_LUMINANCE)).mean()
+            assert np.sign(y_out - y_in) == np.sign(ev) or abs(ev) < 0.1
+            return
+    pytest.fail("no pure exposure degradation in 200 seeds")
+
+
+def test_renderer_degradation_uses_random_valid_params(photo):
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        p = random_params(rng)
+        assert isinstance(p, Params) and not p.is_neutral()
+    out, rec = renderer_degradation(photo, np.random.default_rng(4))
+    assert rec.steps[0].startswith("render")
+    assert out.shape == photo.shape and not np.allclose(out, quantise_srgb(photo))
+
+
+def test_srgb8_round_trip(sample_srgb):
+    np.testing.assert_array_equal(working_to_srgb8(srgb8_to_working(sample_srgb)), sample_srgb)
