@@ -26,9 +26,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, Mapping
 
-from ...errors import AdapterError
+from ...errors import AdapterError, SidecarError
 from ...sidecar import NS_RDF, XmpTree, new_xmp_tree, serialise_xmp, update_xmp
-from .keys import HSL_KEYS, PROCESS_VERSION
+from .keys import HSL_KEYS, PROCESS_VERSION, is_raw_format
 
 __all__ = [
     "NS_CRS",
@@ -42,6 +42,8 @@ __all__ = [
 
 #: Camera Raw settings namespace.
 NS_CRS = "http://ns.adobe.com/camera-raw-settings/1.0/"
+NS_PHOTOSHOP = "http://ns.adobe.com/photoshop/1.0/"
+_PS_SIDECAR_FOR_EXTENSION = f"{{{NS_PHOTOSHOP}}}SidecarForExtension"
 
 _UNSIGNED = frozenset({"Temperature", "ParametricShadowSplit", "ParametricMidtoneSplit", "ParametricHighlightSplit"})
 _LIST_KEYS = frozenset({"ToneCurvePV2012", "ToneCurvePV2012Red", "ToneCurvePV2012Green", "ToneCurvePV2012Blue"})
@@ -101,13 +103,18 @@ def _remove_setting(root: ET.Element, name: str) -> None:
 
 
 def merge_crs_settings(
-    tree: XmpTree | None, settings: Mapping[str, Any], *, raw_file_name: str | None = None
+    tree: XmpTree | None,
+    settings: Mapping[str, Any],
+    *,
+    raw_file_name: str | None = None,
+    sidecar_for_extension: str | None = None,
 ) -> XmpTree:
     """Put ``settings`` into ``tree`` (or a new sidecar) as Camera Raw tags; returns the tree.
 
     Existing values of the same keys are replaced; the other white-balance form (absolute vs
     incremental) is removed so that the file carries one consistent white balance. Every other
-    element and attribute is left as it was.
+    element and attribute is left as it was. ``raw_file_name`` sets ``crs:RawFileName`` and
+    ``sidecar_for_extension`` (``"CR2"``) sets ``photoshop:SidecarForExtension``.
     """
     if tree is None:
         tree = new_xmp_tree()
@@ -123,6 +130,10 @@ def merge_crs_settings(
     if raw_file_name:
         values["RawFileName"] = raw_file_name
     values.update(settings)
+    sidecar_for = sidecar_for_extension
+    if sidecar_for:
+        for desc in root.iter(_RDF_DESCRIPTION):
+            desc.attrib.pop(_PS_SIDECAR_FOR_EXTENSION, None)
     if any(k in values for k in _WHITE_BALANCE_KEYS):
         for key in _WHITE_BALANCE_KEYS:
             _remove_setting(root, key)
@@ -137,9 +148,12 @@ def merge_crs_settings(
                 ET.SubElement(seq, _RDF_LI).text = item
         else:
             desc.set(_crs(key), format_crs_value(key, value))
+    if sidecar_for:
+        desc.set(_PS_SIDECAR_FOR_EXTENSION, sidecar_for)
     _indent_lists(root)
-    if not any(prefix == "crs" for prefix, _ in tree.namespaces):
-        tree.namespaces.append(("crs", NS_CRS))
+    for prefix, uri in (("crs", NS_CRS), ("photoshop", NS_PHOTOSHOP)):
+        if not any(p == prefix for p, _ in tree.namespaces):
+            tree.namespaces.append((prefix, uri))
     return tree
 
 
@@ -151,7 +165,7 @@ def _indent_lists(root: ET.Element) -> None:
 def crs_xmp_bytes(settings: Mapping[str, Any], existing: XmpTree | None = None, **kwargs: Any) -> bytes:
     """The sidecar document for ``settings`` (merged into ``existing`` if given)."""
     tree = merge_crs_settings(existing, settings, **kwargs)
-    return serialise_xmp(tree, namespaces=[("crs", NS_CRS)])
+    return serialise_xmp(tree, namespaces=[("crs", NS_CRS), ("photoshop", NS_PHOTOSHOP)])
 
 
 def lightroom_sidecar_path(image_path: str | os.PathLike) -> Path:
@@ -191,16 +205,66 @@ def write_lightroom_sidecar(
     Raises
     ------
     SidecarError
-        If an existing sidecar is hostile or corrupt (it is left untouched) or writing fails.
+        If an existing sidecar is hostile or corrupt (it is left untouched), if writing fails, or
+        if the sidecar belongs to a raw file of the same name (see Notes).
+
+    Notes
+    -----
+    RAW+JPEG shooting gives ``IMG_1.CR2`` and ``IMG_1.JPG``, whose ``.xmp`` names coincide. The
+    file belongs to the raw: Camera Raw and Lightroom read settings of rendered files from inside
+    them, never from a sidecar. So a rendered file's settings are refused (nothing is written) when
+    a raw file with the same stem lies next to it, or when the existing sidecar's
+    ``crs:RawFileName`` / ``photoshop:SidecarForExtension`` names another file. A raw file's
+    settings replace whatever a rendered file left there. ``photoshop:SidecarForExtension`` is
+    written so that later readers can tell whose sidecar it is.
     """
     target = Path(sidecar_path) if sidecar_path is not None else lightroom_sidecar_path(image_path)
     name = raw_file_name or Path(image_path).name
+    extension = Path(name).suffix.lstrip(".").upper()
+    rendered = not is_raw_format(extension or "x")
+    if rendered and sidecar_path is None:
+        _refuse_if_raw_sibling(Path(image_path), target)
 
     def merge(tree: XmpTree | None) -> bytes:
-        return crs_xmp_bytes(settings, tree, raw_file_name=name)
+        if rendered and tree is not None:
+            _refuse_if_owned_by_other(tree, target, name)
+        return crs_xmp_bytes(settings, tree, raw_file_name=name, sidecar_for_extension=extension or None)
 
     update_xmp(target, merge, backup=backup)
     return target
+
+
+def _refuse_if_raw_sibling(image: Path, target: Path) -> None:
+    try:
+        siblings = list(image.parent.glob(f"{_glob_escape(image.stem)}.*"))
+    except OSError:
+        return
+    for sibling in siblings:
+        if sibling != image and sibling.suffix and is_raw_format(sibling.suffix):
+            raise SidecarError(
+                f"{target} is where Camera Raw looks for the settings of {sibling.name}; not writing "
+                f"{image.name}'s settings into it (Lightroom reads a {image.suffix.lstrip('.').upper()}'s "
+                "settings from inside the file, not from a sidecar)"
+            )
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in text)
+
+
+def _refuse_if_owned_by_other(tree: XmpTree, target: Path, name: str) -> None:
+    owner = None
+    for desc in tree.getroot().iter(_RDF_DESCRIPTION):
+        raw_name = desc.get(_crs("RawFileName"))
+        extension = desc.get(_PS_SIDECAR_FOR_EXTENSION)
+        if raw_name and raw_name != name:
+            owner = raw_name
+        elif extension and extension.upper() != Path(name).suffix.lstrip(".").upper():
+            owner = f"a .{extension} file"
+    if owner is not None:
+        raise SidecarError(
+            f"{target} holds the Camera Raw settings of {owner}; not replacing them with {name}'s"
+        )
 
 
 def read_crs_settings(tree: ET.ElementTree | ET.Element) -> dict[str, Any]:

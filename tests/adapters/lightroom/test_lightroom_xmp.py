@@ -214,3 +214,33 @@ def test_merge_into_reference_sidecars_keeps_their_facts(tmp_path, sample):
     assert {f for f in before - after if f[1] not in ours} == set()
     crs = read_crs_settings(read_xmp_tree(sidecar))
     assert crs["SaturationAdjustmentBlue"] == "-10" and crs["Exposure2012"] == "+0.30"
+
+
+def test_raw_plus_jpeg_pair_sidecar_belongs_to_the_raw(tmp_path):
+    raw, jpeg = tmp_path / "IMG_7.CR2", tmp_path / "IMG_7.JPG"
+    raw.write_bytes(b"raw")
+    jpeg.write_bytes(b"jpeg")
+    with pytest.raises(SidecarError, match="IMG_7.CR2"):
+        write_lightroom_sidecar(jpeg, _settings("JPG"))
+    assert not (tmp_path / "IMG_7.xmp").exists()
+    sidecar = write_lightroom_sidecar(raw, _settings(exposure_ev=0.4))
+    crs = read_crs_settings(read_xmp_tree(sidecar))
+    assert crs["RawFileName"] == "IMG_7.CR2" and crs["Temperature"] == "5200"
+    assert b'photoshop:SidecarForExtension="CR2"' in sidecar.read_bytes()
+
+
+def test_rendered_file_never_replaces_another_files_settings(tmp_path):
+    owner = tmp_path / "a.nef"
+    sidecar = write_lightroom_sidecar(owner, _settings(exposure_ev=1.0))
+    owner_bytes = sidecar.read_bytes()
+    # the raw was moved away; a TIFF of the same stem must still not take over its sidecar
+    tiff = tmp_path / "a.tif"
+    with pytest.raises(SidecarError, match="a.nef"):
+        write_lightroom_sidecar(tiff, _settings("TIFF"))
+    assert sidecar.read_bytes() == owner_bytes
+    # the other way round: a raw's settings replace what a rendered file left behind
+    other = tmp_path / "b.tif"
+    write_lightroom_sidecar(other, _settings("TIFF", exposure_ev=-1.0))
+    raw = tmp_path / "b.dng"
+    crs = read_crs_settings(read_xmp_tree(write_lightroom_sidecar(raw, _settings(exposure_ev=0.5))))
+    assert crs["RawFileName"] == "b.dng" and "IncrementalTemperature" not in crs
