@@ -43,6 +43,53 @@ def zone_curves(hsl_hue: Any, hsl_saturation: Any, hsl_luminance: Any) -> tuple[
     )
 
 
+def _segment_table(y: Any, xp: Any) -> Any:
+    """Cubic coefficients ``(..., 8, 4)`` of the 8 periodic pieces, in ``t`` ∈ [0, 1).
+
+    Piece ``k`` runs from node ``k`` to node ``k + 1`` (the last one wraps to node 0 one turn
+    later); node tangents are darktable's periodic central differences.
+    """
+    knots = list(HUE_BAND_CENTRES)
+    n = len(knots)
+    rows = []
+    for k in range(n):
+        k1, kp, k2 = (k + 1) % n, (k - 1) % n, (k + 2) % n
+        x0 = knots[k]
+        x1 = knots[k1] + (1.0 if k1 == 0 else 0.0)
+        xm = knots[kp] - (1.0 if k == 0 else 0.0)
+        x2 = knots[k2] + (1.0 if k + 2 >= n else 0.0)
+        h = x1 - x0
+        y0, y1 = y[..., k], y[..., k1]
+        d0 = h * (y1 - y[..., kp]) / (x1 - xm)
+        d1 = h * (y[..., k2] - y0) / (x2 - x0)
+        rows.append(xp.stack([y0, d0, 3.0 * (y1 - y0) - 2.0 * d0 - d1,
+                              2.0 * (y0 - y1) + d0 + d1], axis=-1))
+    return xp.stack(rows, axis=-2)
+
+
+def _locate(x: Any, xp: Any) -> tuple[Any, Any]:
+    """Piece selector ``(..., 8)`` (one-hot, float) and local coordinate ``t`` of hues ``x``."""
+    knots = list(HUE_BAND_CENTRES)
+    n = len(knots)
+    xs = xp.where(x < knots[0], x + 1.0, x)
+    ones = xp.ones_like(xs)
+    index = sum(xp.where(xs >= knots[j], ones, 0.0 * ones) for j in range(1, n))
+    onehot = xp.stack([xp.where(index == k, ones, 0.0 * ones) for k in range(n)], axis=-1)
+    starts = as_param(xp, knots, xs)
+    widths = as_param(xp, [((knots[(k + 1) % n] + (1.0 if k == n - 1 else 0.0)) - knots[k])
+                           for k in range(n)], xs)
+    x0 = xp.sum(onehot * starts, axis=-1)
+    h = xp.sum(onehot * widths, axis=-1)
+    return onehot, (xs - x0) / h
+
+
+def _evaluate(onehot: Any, t: Any, table: Any, xp: Any) -> Any:
+    """Evaluate pieces ``table (..., 8, 4)`` at ``onehot (..., H, W, 8)``, ``t (..., H, W)``."""
+    coef = xp.matmul(onehot, table[..., None, :, :])  # (..., H, W, 4)
+    value = coef[..., 0] + t * (coef[..., 1] + t * (coef[..., 2] + t * coef[..., 3]))
+    return xp.clip(value, 0.0, 1.0)
+
+
 def periodic_spline(x: Any, y: Any) -> Any:
     """Periodic Catmull-Rom spline through ``(HUE_BAND_CENTRES, y (..., 8))`` at ``x (..., H, W)``
     in turns ``[0, 1)``, clamped to ``[0, 1]``.
@@ -50,30 +97,12 @@ def periodic_spline(x: Any, y: Any) -> Any:
     This is darktable 4.2's "V2" periodic spline: the tangent at node ``i`` is the central
     difference ``(y[i+1] − y[i−1]) / (x[i+1] − x[i−1])`` with indices and abscissae wrapped over
     one turn, the pieces are cubic Hermite, and the output is limited to the curve box ``[0, 1]``.
+    Each pixel selects its piece with a one-hot vector and reads the piece's cubic through one
+    matrix product (no gather, differentiable in ``y``).
     """
     xp = array_namespace(x, y)
-    knots = list(HUE_BAND_CENTRES)
-    n = len(knots)
-    yy = y[..., None, None, :]
-    out = xp.zeros_like(x)
-    for k in range(n):
-        k1 = (k + 1) % n
-        x0 = knots[k]
-        x1 = knots[k1] + (1.0 if k1 == 0 else 0.0)
-        xm = knots[k - 1] - (1.0 if k == 0 else 0.0)
-        x2 = knots[(k + 2) % n] + (1.0 if k + 2 >= n else 0.0)
-        h = x1 - x0
-        m0 = (yy[..., k1] - yy[..., k - 1]) / (x1 - xm)
-        m1 = (yy[..., (k + 2) % n] - yy[..., k]) / (x2 - x0)
-        xs = xp.where(x < x0, x + 1.0, x) if k == n - 1 else x
-        t = (xs - x0) / h
-        inside = (t >= 0.0) & (t < 1.0)
-        t = xp.clip(t, 0.0, 1.0)
-        t2, t3 = t * t, t * t * t
-        seg = ((2 * t3 - 3 * t2 + 1) * yy[..., k] + (t3 - 2 * t2 + t) * h * m0
-               + (-2 * t3 + 3 * t2) * yy[..., k1] + (t3 - t2) * h * m1)
-        out = xp.where(inside, seg, out)
-    return xp.clip(out, 0.0, 1.0)
+    onehot, t = _locate(x, xp)
+    return _evaluate(onehot, t, _segment_table(y, xp), xp)
 
 
 def apply_hsl(rgb: Any, hsl_hue: Any, hsl_saturation: Any, hsl_luminance: Any) -> Any:
@@ -91,9 +120,10 @@ def apply_hsl(rgb: Any, hsl_hue: Any, hsl_saturation: Any, hsl_luminance: Any) -
     hue = xp.where(hue < 0.0, hue + 1.0, hue)
     # darktable squares (1 − C/128) without clamping it (chroma above 128 fades back in)
     fade = (1.0 - chroma / 128.0) ** 2
-    l_y = fade * 0.5 + (1.0 - fade) * periodic_spline(hue, y_l)
-    h_y = fade * 0.5 + (1.0 - fade) * periodic_spline(hue, y_h)
-    c_y = periodic_spline(hue, y_c)
+    onehot, t = _locate(hue, xp)
+    l_y = fade * 0.5 + (1.0 - fade) * _evaluate(onehot, t, _segment_table(y_l, xp), xp)
+    h_y = fade * 0.5 + (1.0 - fade) * _evaluate(onehot, t, _segment_table(y_h, xp), xp)
+    c_y = _evaluate(onehot, t, _segment_table(y_c, xp), xp)
     l_new = l * 2.0 ** (4.0 * (l_y - 0.5))
     c_new = chroma * 2.0 * c_y
     h_new = (hue + h_y - 0.5) * (2.0 * math.pi)
