@@ -116,11 +116,12 @@ def relative_from_incremental(incremental_temperature: float, incremental_tint: 
 def as_shot_white_from_raw(path: str | os.PathLike) -> tuple[float, float]:
     """As-shot ``(temperature K, tint)`` of a raw file, from its white-balance multipliers.
 
-    The camera's as-shot neutral ``1 / multipliers`` is scaled by the daylight multipliers (the
-    camera space LibRaw's ``rgb_cam`` expects), taken to linear sRGB with ``rgb_cam`` (LibRaw's
-    camera → sRGB matrix, derived from the DNG/Adobe colour matrix) and to XYZ, then to CCT and Duv
-    with Ohno (2013); ``tint = 3000 · Duv``. Lightroom interpolates between two calibration
-    matrices, so its number can differ by a few percent.
+    The camera's as-shot neutral ``1 / multipliers`` is taken to XYZ with the inverse of LibRaw's
+    XYZ → camera matrix (``rgb_xyz_matrix``, from Adobe's DNG converter tables) for cameras LibRaw
+    knows; for DNG files, whose matrix LibRaw keeps as camera → sRGB (``color_matrix``, on camera
+    values scaled by the daylight multipliers), through linear sRGB. Then CCT and Duv with Ohno
+    (2013); ``tint = 3000 · Duv``. Lightroom interpolates between two calibration matrices, so its
+    number can differ by a few percent.
 
     Raises
     ------
@@ -134,15 +135,23 @@ def as_shot_white_from_raw(path: str | os.PathLike) -> tuple[float, float]:
         with rawpy.imread(os.fspath(path)) as raw:
             multipliers = np.asarray(raw.camera_whitebalance, dtype=np.float64)[:3]
             daylight = np.asarray(raw.daylight_whitebalance, dtype=np.float64)[:3]
+            cam_from_xyz = np.asarray(raw.rgb_xyz_matrix, dtype=np.float64)[:3, :3]
             rgb_from_cam = np.asarray(raw.color_matrix, dtype=np.float64)[:3, :3]
     except (rawpy.LibRawError, OSError, ValueError) as exc:
         raise ImageDecodeError(f"cannot read raw white balance of {os.fspath(path)}: {exc}") from None
-    usable = np.all(np.isfinite(multipliers)) and np.all(multipliers > 0) and np.all(daylight > 0)
-    if not usable or not np.any(rgb_from_cam):
+    if not (np.all(np.isfinite(multipliers)) and np.all(multipliers > 0)):
         raise ImageDecodeError(f"{os.fspath(path)} has no as-shot white balance")
-    neutral = daylight / multipliers
-    linear_srgb = rgb_from_cam @ (neutral / neutral[1])
-    xyz = np.asarray(_SRGB_TO_XYZ) @ linear_srgb
+    neutral = 1.0 / multipliers  # the as-shot white in raw camera RGB
+    if np.any(cam_from_xyz):  # cameras LibRaw knows: XYZ (D65) -> raw camera RGB
+        try:
+            xyz = np.linalg.solve(cam_from_xyz, neutral)
+        except np.linalg.LinAlgError:
+            raise ImageDecodeError(f"{os.fspath(path)} has a singular camera matrix") from None
+    elif np.any(rgb_from_cam) and np.all(daylight > 0):  # DNG: camera RGB scaled by daylight -> sRGB
+        scaled = neutral * daylight
+        xyz = np.asarray(_SRGB_TO_XYZ) @ (rgb_from_cam @ (scaled / scaled[1]))
+    else:
+        raise ImageDecodeError(f"{os.fspath(path)} carries no colour matrix")
     if xyz.sum() <= 0 or xyz[1] <= 0:
         raise ImageDecodeError(f"{os.fspath(path)} has an unusable as-shot white")
     xy = xyz[:2] / xyz.sum()

@@ -160,3 +160,16 @@ def test_raw_settings_use_the_file_as_shot_white(dng_3000k):
 def test_as_shot_of_a_non_raw_is_an_error(photo):
     with pytest.raises(ImageDecodeError):
         as_shot_white_from_raw(photo)
+
+
+CANON_CR2 = ROOT / "tests" / "data" / "cache" / "IMG_5952.CR2"
+
+
+@pytest.mark.skipif(not CANON_CR2.exists(), reason="IMG_5952.CR2 not available: run tests/fetch_test_data.sh")
+def test_as_shot_white_of_a_real_canon_raw():
+    """Canon EOS 30D, auto white balance; the camera's maker notes say ColorTempAsShot 5800 K."""
+    kelvin, tint = as_shot_white_from_raw(CANON_CR2)
+    assert kelvin == pytest.approx(5800, rel=0.05)
+    assert abs(tint) < 15
+    settings = settings_for_file(CANON_CR2, Params())
+    assert settings["Temperature"] == round(kelvin) and file_format_of(CANON_CR2) == "RAW"
