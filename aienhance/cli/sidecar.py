@@ -17,7 +17,7 @@ Formats (``--format``):
 ==================  =============================================================================
 
 ``--result FILE`` writes a per-photo report: JSON (``.json``) or, for plug-ins without a JSON
-parser, tab-separated lines ``index<TAB>ok<TAB>output<TAB>style name`` /
+parser, tab-separated lines ``index<TAB>ok<TAB>output<TAB>style name<TAB>history items`` /
 ``index<TAB>error<TAB>message`` (any other suffix). File names never need to pass through a shell:
 ``--files-from LIST`` reads them from a file.
 
@@ -112,12 +112,12 @@ def write_one(
     if fmt == "darktable":
         from ..adapters.darktable import write_sidecar
 
-        from ..adapters.darktable import build_history, is_raw_path
+        from ..adapters.darktable import build_history
 
-        entry["items"] = len(build_history(params, only=only, raw=is_raw_path(path)))
+        entry["items"] = len(build_history(params, only=only))
         entry["output"] = os.path.abspath(write_sidecar(path, params, only=only))
     elif fmt == "dtstyle":
-        from ..adapters.darktable import build_history, is_raw_path, write_dtstyle
+        from ..adapters.darktable import build_history, write_dtstyle
 
         if out_dir is not None:
             target = Path(out_dir) / f"{index:04d}.dtstyle"
@@ -126,9 +126,9 @@ def write_one(
         else:
             raise UnsupportedInputError("--format dtstyle needs --out FILE or --out-dir DIR")
         name = f"{style_prefix}{index:04d}"
-        write_dtstyle(target, params, name=name, only=only, raw=is_raw_path(path),
+        write_dtstyle(target, params, name=name, only=only,
                       description=f"aienhance suggestion for {Path(path).name}")
-        entry["items"] = len(build_history(params, only=only, raw=is_raw_path(path)))
+        entry["items"] = len(build_history(params, only=only))
         entry["output"], entry["style_name"] = os.path.abspath(target), name
     elif fmt == "lightroom":
         from ..adapters.lightroom import write_sidecar as write_lightroom

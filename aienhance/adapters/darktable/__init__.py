@@ -73,7 +73,7 @@ def write_sidecar(
     params: Params | Mapping[str, Any],
     *,
     only: Iterable[str] | None = None,
-    raw: bool | None = None,
+    display_transform: bool = False,
     backup: bool = True,
 ) -> Path:
     """Write (or merge into) the darktable sidecar ``<image>.<ext>.xmp`` of ``image_path``.
@@ -90,8 +90,9 @@ def write_sidecar(
         The parameters, as :class:`Params` or its dict form.
     only
         Restrict the history to these darktable operations (see :func:`build_history`).
-    raw
-        Whether the image is raw; guessed from the suffix when ``None``.
+    display_transform
+        Add darktable's ``sigmoid`` (see :func:`build_history`); off by default so darktable
+        shows what aienhance's preview shows.
     backup
         Keep the previous sidecar as ``.bak``.
 
@@ -106,8 +107,7 @@ def write_sidecar(
         If an existing sidecar is corrupt or hostile (it is left untouched) or cannot be written.
     """
     params = _as_params(params)
-    raw = is_raw_path(image_path) if raw is None else raw
-    items = build_history(params, only=only, raw=raw)
+    items = build_history(params, only=only, display_transform=display_transform)
     target = sidecar_path(image_path)
     name = Path(image_path).name
 
@@ -130,7 +130,7 @@ def write_dtstyle(
     name: str | None = None,
     description: str = "aienhance suggestion",
     only: Iterable[str] | None = None,
-    raw: bool = False,
+    display_transform: bool = False,
 ) -> Path:
     """Write ``params`` as a darktable ``.dtstyle`` file at ``path``.
 
@@ -140,10 +140,10 @@ def write_dtstyle(
         Output file (conventionally ``<name>.dtstyle``).
     name
         Style name; the file's stem when ``None``.
-    raw
-        Add the raw display transform (``sigmoid``), see :func:`build_history`.
+    display_transform
+        Add darktable's ``sigmoid``, see :func:`build_history`.
     """
     params = _as_params(params)
     path = Path(path)
-    items = build_history(params, only=only, raw=raw)
+    items = build_history(params, only=only, display_transform=display_transform)
     return write_dtstyle_file(path, items, name=name or path.stem, description=description)

@@ -24,7 +24,8 @@ tone curve, whites  ``rgbcurve`` (1), RGB linked, preserve colours:  :func:`~aie
                     luminance                                        tone_curve.effective_nodes`
 HSL                 ``colorzones`` (5), select by hue, smooth        :func:`~aienhance.render.
                                                                      color_zones.zone_curves`
-(raw only)          ``sigmoid`` (1) at its defaults                  display transform
+(opt-in)            ``sigmoid`` (1) at its defaults                  display transform (not part of
+                                                                     the renderer, so off by default)
 ==================  ===============================================  =================================
 
 Neutral groups are skipped, so a :class:`Params` that only changes exposure gives a one-item
@@ -156,15 +157,15 @@ def _toneequal(params: Params) -> bytes | None:
         return None
     return modules.pack_toneequal(
         bands,
-        blending=_constant(te, ("BLENDING_PERCENT", "BLENDING"), 5.0),
-        smoothing=_constant(te, ("SMOOTHING_EV", "SMOOTHING"), math.sqrt(2.0)),
-        feathering=_constant(te, ("FEATHERING",), 1.0),
-        quantization=_constant(te, ("QUANTIZATION",), 0.0),
-        contrast_boost=_constant(te, ("CONTRAST_BOOST_EV", "CONTRAST_BOOST"), 0.0),
-        exposure_boost=_constant(te, ("EXPOSURE_BOOST_EV", "EXPOSURE_BOOST"), 0.0),
-        details=_constant(te, ("DARKTABLE_DETAILS", "DETAILS", "MASK_FILTER"), "eigf"),
-        method=_constant(te, ("DARKTABLE_METHOD", "LUMINANCE_ESTIMATOR", "METHOD"), "norm_2"),
-        iterations=int(_constant(te, ("ITERATIONS", "FILTER_ITERATIONS"), 1)),
+        blending=te.BLENDING_PERCENT,
+        smoothing=te.SMOOTHING_EV,
+        feathering=te.FEATHERING,
+        quantization=te.QUANTIZATION,
+        contrast_boost=te.CONTRAST_BOOST_EV,
+        exposure_boost=te.EXPOSURE_BOOST_EV,
+        details=te.DARKTABLE_DETAILS,
+        method=te.DARKTABLE_METHOD,
+        iterations=int(te.ITERATIONS),
     )
 
 
@@ -187,13 +188,15 @@ def _rgbcurve(params: Params) -> bytes | None:
         return None
     return modules.pack_rgbcurve(
         xs, ys,
-        curve_type=_constant(tc, ("DARKTABLE_CURVE_TYPE", "CURVE_TYPE"), modules.CURVE_MONOTONE_HERMITE),
-        preserve_colors=_constant(tc, ("DARKTABLE_PRESERVE_COLORS", "PRESERVE_COLORS"),
-                                  modules.RGB_NORM_LUMINANCE),
+        curve_type=tc.DARKTABLE_CURVE_TYPE,
+        preserve_colors=tc.DARKTABLE_PRESERVE_COLORS,
     )
 
 
 def _colorzones(params: Params) -> bytes | None:
+    # The renderer documents darktable's defaults for new instances (Catmull-Rom, V2 periodic
+    # spline, nodes at HUE_BAND_CENTRES); it exposes no constants for them, so they are read
+    # when present and otherwise take those defaults.
     cz = _render("color_zones")
     lightness_y, chroma_y, hue_y = (_floats(c) for c in _call(cz.zone_curves, params))
     if _is_close(lightness_y + chroma_y + hue_y, (0.5,) * 24):
@@ -220,7 +223,7 @@ def build_history(
     params: Params,
     *,
     only: Iterable[str] | None = None,
-    raw: bool = False,
+    display_transform: bool = False,
     skip_neutral: bool = True,
 ) -> list[HistoryItem]:
     """darktable history items for ``params``, in pipeline order.
@@ -231,8 +234,11 @@ def build_history(
         The parameters to express.
     only
         Restrict to these operations (names from :data:`OPERATIONS`), e.g. ``("exposure",)``.
-    raw
-        The image is a raw file: add ``sigmoid`` at its defaults as the display transform.
+    display_transform
+        Add ``sigmoid`` at its defaults as a display transform. aienhance's renderer has none
+        (scene-referred values are clipped by the output encoding, as darktable does without a
+        tone mapper), so the default ``False`` keeps darktable's result equal to the preview,
+        for raw files as well.
     skip_neutral
         Leave out modules whose parameters are neutral (default). With ``False`` every selected
         module is written, even when it would be a no-op.
@@ -253,7 +259,7 @@ def build_history(
         if operation not in wanted:
             continue
         if operation == "sigmoid":
-            if raw:
+            if display_transform:
                 items.append(HistoryItem("sigmoid", modules.pack_sigmoid()))
             continue
         blob = _BUILDERS[operation](params)

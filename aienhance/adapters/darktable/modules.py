@@ -16,7 +16,7 @@ operation           version  bytes   used for
 ``colorbalancergb``  5        132     contrast, saturation, vibrance
 ``rgbcurve``         1        516     tone curve (whites included)
 ``colorzones``       5        520     HSL per hue band
-``sigmoid``          1        24      display transform for raw input
+``sigmoid``          1        24      optional display transform
 ==================  =======  ======  ==================================================
 """
 

@@ -43,7 +43,7 @@ def _image_copy(test_tiff, tmp_path):
 
 def test_darktable_accepts_every_module(test_tiff, tmp_path, run_darktable):
     image = _image_copy(test_tiff, tmp_path)
-    items = build_history(ALL, raw=True)  # raw=True adds sigmoid, so all 7 modules are checked
+    items = build_history(ALL, display_transform=True)  # display_transform=True adds sigmoid, so all 7 modules are checked
     assert {i.operation for i in items} == set(DISPLAY_NAMES)
     xmp = tmp_path / "all.xmp"
     xmp.write_bytes(serialise_xmp(merge_history(None, items, image_name=image.name)))
@@ -92,3 +92,40 @@ def test_merged_darktable_sidecar_still_renders(test_tiff, tmp_path, run_darktab
     assert set(run.history_lines()) == {DISPLAY_NAMES.get(op, op) for op in old + new}
     assert read_xmp(sidecar_path(image)).getroot().find(".//{http://ns.adobe.com/xap/1.0/}Rating") is None
     assert 'xmp:Rating="3"' in sidecar_path(image).read_text()
+
+
+def _write_dng(path, linear_srgb, wb_gains):
+    try:
+        from tests.io.factory import write_dng
+    except ImportError:  # pragma: no cover - the io tests' DNG writer moved
+        pytest.fail("tests.io.factory.write_dng (synthetic DNG writer) is not importable")
+    return write_dng(path, linear_srgb, wb_gains=wb_gains)
+
+
+def test_raw_input_white_balance_on_top_of_as_shot(tmp_path, run_darktable):
+    """A raw file (synthetic DNG): darktable applies the as-shot white balance itself, our colour
+    calibration multiplies linear Rec.2020 by the gains on top, exposure before tone modules."""
+    pytest.importorskip("pidng")
+    h, w = 64, 96
+    scene = np.zeros((h, w, 3))
+    scene[:32] = np.linspace(0.02, 0.6, w)[None, :, None]
+    scene[32:] = (0.3, 0.15, 0.08)
+    image = _write_dng(tmp_path / "raw.dng", scene, wb_gains=(2.0, 1.0, 1.5))
+
+    base_xmp, wb_xmp = tmp_path / "base.xmp", tmp_path / "wb.xmp"
+    base_items = build_history(Params(), only=("exposure",), skip_neutral=False)
+    gains = np.array([1.2, 1.0, 0.85])
+    wb_items = base_items + [HistoryItem("channelmixerrgb", m.pack_channelmixerrgb(gains))]
+    base_xmp.write_bytes(serialise_xmp(merge_history(None, base_items, image_name=image.name)))
+    wb_xmp.write_bytes(serialise_xmp(merge_history(None, wb_items, image_name=image.name)))
+    base_run = run_darktable(image, base_xmp, tmp_path / "base.tif")
+    wb_run = run_darktable(image, wb_xmp, tmp_path / "wb.tif")
+    for run in (base_run, wb_run):
+        assert run.returncode == 0 and "version mismatch" not in run.log, run.log
+    assert sorted(wb_run.history_lines()) == ["color calibration", "exposure"]
+    base, out = base_run.linear_rec2020(), wb_run.linear_rec2020()
+    grey = base[8:24, 30:60].reshape(-1, 3)
+    assert np.ptp(grey.mean(axis=0)) < 0.01 * grey.mean()  # as-shot white balance: grey stays grey
+    mask = (base > 0.02) & (base < 0.5)
+    ratio = np.where(mask, out / np.where(base > 0, base, 1.0), np.nan).reshape(-1, 3)
+    assert np.nanmedian(ratio, axis=0) == pytest.approx(gains, rel=2e-3)

@@ -25,8 +25,8 @@ def test_neutral_params_give_an_empty_history():
     assert build_history(Params()) == []
 
 
-def test_raw_adds_only_the_display_transform():
-    assert [i.operation for i in build_history(Params(), raw=True)] == ["sigmoid"]
+def test_display_transform_is_opt_in():
+    assert [i.operation for i in build_history(Params(), display_transform=True)] == ["sigmoid"]
 
 
 def test_one_module_history_for_fidelity_checks():
@@ -63,7 +63,13 @@ def test_tone_equalizer_bands_and_mask_settings():
     assert f["blending"] == pytest.approx(tone_equalizer.BLENDING_PERCENT)
     assert f["smoothing"] == pytest.approx(tone_equalizer.SMOOTHING_EV)
     assert f["feathering"] == pytest.approx(tone_equalizer.FEATHERING)
-    assert f["method"] == 4  # NORM_2
+    assert f["quantization"] == tone_equalizer.QUANTIZATION
+    assert f["contrast_boost"] == tone_equalizer.CONTRAST_BOOST_EV
+    assert f["exposure_boost"] == tone_equalizer.EXPOSURE_BOOST_EV
+    assert f["iterations"] == tone_equalizer.ITERATIONS
+    assert f["details"] == {"none": 0, "avg_guided": 1, "guided": 2, "avg_eigf": 3, "eigf": 4}[
+        tone_equalizer.DARKTABLE_DETAILS]
+    assert f["method"] == {"norm_2": 4, "norm_1": 3, "mean": 0}[tone_equalizer.DARKTABLE_METHOD]
 
 
 def test_colorbalancergb_fields_and_defaults():
