@@ -80,6 +80,8 @@ def measured(images, tmp_path_factory):
     return results, batch
 
 
+@pytest.mark.darktable
+@pytest.mark.slow
 @needs_darktable
 def test_darktable_accepts_every_history_item(measured):
     results, batch = measured
@@ -88,6 +90,8 @@ def test_darktable_accepts_every_history_item(measured):
     assert all(r.renders == 2 for r in results.values())
 
 
+@pytest.mark.darktable
+@pytest.mark.slow
 @needs_darktable
 @pytest.mark.parametrize("group", fidelity.CONTROL_GROUPS)
 def test_mean_delta_e_within_target(measured, group):
@@ -98,6 +102,8 @@ def test_mean_delta_e_within_target(measured, group):
     assert result.p95 <= TARGET_MEAN_DE
 
 
+@pytest.mark.darktable
+@pytest.mark.slow
 @needs_darktable
 def test_fidelity_check_catches_a_wrong_render(images, tmp_path):
     """The comparison can fail: a render 0.25 EV off is far outside the target."""
