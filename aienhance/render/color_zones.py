@@ -25,7 +25,20 @@ from ..params.controls import HSL_HUE_MAX_TURNS, HSL_LUMINANCE_MAX_Y, HUE_BAND_C
 from ._broadcast import as_param
 from .colourspace import lab_to_rec2020, rec2020_to_lab
 
-__all__ = ["zone_curves", "periodic_spline", "apply_hsl"]
+__all__ = [
+    "DARKTABLE_CURVE_TYPE",
+    "DARKTABLE_SPLINES_VERSION",
+    "NODES_X",
+    "zone_curves",
+    "periodic_spline",
+    "apply_hsl",
+]
+
+#: darktable's ``colorzones`` fields this stage is defined for (read by the adapter):
+#: Catmull-Rom curves, "V2" splines (periodic in hue), nodes at the band centres.
+DARKTABLE_CURVE_TYPE = 1  # CATMULL_ROM
+DARKTABLE_SPLINES_VERSION = 1  # DT_IOP_COLORZONES_SPLINES_V2
+NODES_X = HUE_BAND_CENTRES
 
 
 def zone_curves(hsl_hue: Any, hsl_saturation: Any, hsl_luminance: Any) -> tuple[Any, Any, Any]:
