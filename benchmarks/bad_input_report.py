@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.io.bad_input_corpus import DOCUMENTED, build_cases  # noqa: E402
-from tests.io.guarded import run_guarded  # noqa: E402
+from tests.io.bad_input_corpus import DOCUMENTED, build_cases
+from tests.io.guarded import run_guarded
 
 
 def _verdict(outcome, expect: str, shape) -> str:

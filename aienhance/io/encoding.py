@@ -23,7 +23,7 @@ from ..render.colourspace import (
     srgb_to_linear,
 )
 
-__all__ = ["ENCODINGS", "array_to_working", "working_to_array", "integer_scale"]
+__all__ = ["ENCODINGS", "array_to_working", "integer_scale", "working_to_array"]
 
 #: Accepted values of ``encoding``.
 ENCODINGS = ("srgb", "linear")

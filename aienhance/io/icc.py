@@ -15,7 +15,8 @@ Policy
 3. The pixels are decoded with the profile's own tone curves (so "linear" variants of a space are
    honoured); the space's standard transfer function is used where the profile has none.
 4. An RGB matrix/TRC profile that matches nothing known is converted with its own colorants and
-   curves, with an :class:`~aienhance.errors.AienhanceWarning` naming it.
+   curves, with an :class:`~aienhance.errors.AienhanceWarning` naming it (colorants of old v2
+   profiles whose white is not D50 are first adapted to D50 with the Bradford transform).
 5. Anything else (no profile: sRGB by convention; a profile that cannot be read or is not RGB)
    is treated as sRGB; an unreadable or unusable profile also gives a warning.
 
@@ -43,14 +44,15 @@ from ..errors import AienhanceWarning
 from ..render.colourspace import XYZ_D50_TO_REC2020, srgb_to_linear
 
 __all__ = [
-    "ColourSpace",
-    "IccProfile",
     "KNOWN_SPACES",
     "SRGB",
-    "parse_icc",
-    "identify_colour_space",
+    "ColourSpace",
+    "IccProfile",
+    "bradford_adaptation",
     "colour_space_from_icc",
     "encoded_to_working",
+    "identify_colour_space",
+    "parse_icc",
 ]
 
 #: ICC profile connection space white (D50), XYZ with Y = 1.
@@ -342,21 +344,41 @@ def parse_icc(data: bytes) -> IccProfile:
     return IccProfile(space, description, xyz(b"wtpt"), colorants, tuple(curves))
 
 
+#: Bradford cone-response matrix (Lam 1985), as in colour-science's ``CAT_BRADFORD``.
+BRADFORD = np.array([[0.8951, 0.2664, -0.1614],
+                     [-0.7502, 1.7135, 0.0367],
+                     [0.0389, -0.0685, 1.0296]])
+
+
+def bradford_adaptation(source_white: np.ndarray, target_white: np.ndarray) -> np.ndarray:
+    """von Kries adaptation matrix in Bradford cone space from one XYZ white to another.
+
+    Equals ``colour.adaptation.matrix_chromatic_adaptation_VonKries(source, target,
+    transform="Bradford")`` (checked in ``tests/io/test_icc.py``); written out so that loading
+    never waits for ``import colour`` (several seconds).
+    """
+    source = BRADFORD @ np.asarray(source_white, dtype=np.float64)
+    target = BRADFORD @ np.asarray(target_white, dtype=np.float64)
+    if np.any(np.abs(source) < 1e-9) or not np.all(np.isfinite(source)):
+        raise IccError("degenerate white point")
+    return np.linalg.inv(BRADFORD) @ np.diag(target / source) @ BRADFORD
+
+
 def _to_d50(colorants: np.ndarray) -> np.ndarray:
     """Colorants whose white is not D50 (old v2 profiles), adapted to D50 with Bradford."""
     white = colorants.sum(axis=1)
     if np.max(np.abs(white - ICC_D50)) < 0.01:
         return colorants
-    from colour.adaptation import matrix_chromatic_adaptation_VonKries  # rare path only
-
-    cat = matrix_chromatic_adaptation_VonKries(white, ICC_D50, transform="Bradford")
-    return cat @ colorants
+    return bradford_adaptation(white, ICC_D50) @ colorants
 
 
 def identify_colour_space(profile: IccProfile) -> str | None:
     """Name of the known space the profile describes (by colorants, else description), or None."""
     if profile.colorants is not None:
-        colorants = _to_d50(profile.colorants)
+        try:
+            colorants = _to_d50(profile.colorants)
+        except IccError:
+            return None
         for name, space in KNOWN_SPACES.items():
             if np.max(np.abs(colorants - np.array(space.colorants_d50))) < COLORANT_TOLERANCE:
                 return name
@@ -420,7 +442,14 @@ def colour_space_from_icc(icc: bytes | None, *, channels: int = 3) -> ColourSpac
             return known
         return ColourSpace(name, known.matrix_to_rec2020, curves, known.colorants_d50)
     if profile.colorants is not None and curves is not None:
-        matrix = np.array(XYZ_D50_TO_REC2020) @ _to_d50(profile.colorants)
+        try:
+            matrix = np.array(XYZ_D50_TO_REC2020) @ _to_d50(profile.colorants)
+        except IccError:
+            _warn(f"ICC profile {label!r} has a degenerate white point; assuming sRGB")
+            return SRGB
+        if not np.all(np.isfinite(matrix)) or np.abs(matrix).max() > 100:
+            _warn(f"ICC profile {label!r} has implausible colorants; assuming sRGB")
+            return SRGB
         _warn(f"ICC profile {label!r} is not sRGB, Adobe RGB, Display P3, ProPhoto or Rec.2020; "
               "converted with its own colorants and curves")
         return ColourSpace(label, tuple(map(tuple, matrix.tolist())), curves)

@@ -36,9 +36,10 @@ import logging
 import os
 import stat
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,7 @@ from .resize import downscale_linear, proxy_size
 from .sniff import is_raw_format, sniff_format
 from .tiff_structure import check_tiff_data_within_file
 
-__all__ = ["DEFAULT_MAX_PIXELS", "FLOAT_SAMPLE_LIMIT", "load", "load_proxy", "display_path"]
+__all__ = ["DEFAULT_MAX_PIXELS", "FLOAT_SAMPLE_LIMIT", "display_path", "load", "load_proxy"]
 
 #: Default decompression-bomb guard: 200 million pixels (Pillow additionally refuses images over
 #: twice its own ``Image.MAX_IMAGE_PIXELS``, about 179 MP, which then give ImageTooLargeError).
@@ -152,7 +153,7 @@ def _decoding(path: Path, fmt: str) -> Iterator[None]:
         raise ImageTooLargeError(f"{shown}: not enough memory to decode this {fmt}") from exc
     except RecursionError as exc:
         raise ImageDecodeError(f"{shown}: corrupt {fmt} (nesting too deep)") from exc
-    except Exception as exc:  # noqa: BLE001 - the decoder boundary: see the docstring
+    except Exception as exc:
         detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise ImageDecodeError(f"{shown}: cannot decode as {fmt}: {detail}") from exc
     finally:

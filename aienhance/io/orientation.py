@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import AienhanceWarning
 
-__all__ = ["ORIENTATION_TAG", "parse_orientation", "apply_orientation", "oriented_size"]
+__all__ = ["ORIENTATION_TAG", "apply_orientation", "oriented_size", "parse_orientation"]
 
 #: EXIF / TIFF tag number of Orientation.
 ORIENTATION_TAG = 0x0112

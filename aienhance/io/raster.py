@@ -19,13 +19,17 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import AienhanceWarning, ImageDecodeError, ImageTooLargeError, UnsupportedInputError
+from ..errors import (
+    AienhanceWarning,
+    ImageDecodeError,
+    ImageTooLargeError,
+    UnsupportedInputError,
+)
 from .decoded import Decoded
 from .exif import exif_from_pillow, exif_from_tifffile
 from .icc import SRGB, ColourSpace, colour_space_from_icc
-from .orientation import ORIENTATION_TAG
 
-__all__ = ["PILLOW_FORMATS", "check_pixel_count", "decode_with_pillow", "decode_tiff"]
+__all__ = ["PILLOW_FORMATS", "check_pixel_count", "decode_tiff", "decode_with_pillow"]
 
 #: Pillow plug-ins we let open files (others, e.g. EPS through Ghostscript, are never tried).
 PILLOW_FORMATS = ("JPEG", "PNG", "TIFF", "WEBP", "BMP", "GIF")

@@ -40,8 +40,7 @@ __all__ = ["RAW_EXTENSIONS", "decode_raw"]
 
 #: File extensions (lower case, no dot) handed to rawpy.
 RAW_EXTENSIONS = frozenset(
-    "3fr ari arw bay cap cr2 cr3 crw dcr dcs dng drf eip erf fff iiq k25 kdc mdc mef mos mrw "
-    "nef nrw orf pef ptx pxn r3d raf raw rw2 rwl rwz sr2 srf srw x3f".split()
+    ["3fr", "ari", "arw", "bay", "cap", "cr2", "cr3", "crw", "dcr", "dcs", "dng", "drf", "eip", "erf", "fff", "iiq", "k25", "kdc", "mdc", "mef", "mos", "mrw", "nef", "nrw", "orf", "pef", "ptx", "pxn", "r3d", "raf", "raw", "rw2", "rwl", "rwz", "sr2", "srf", "srw", "x3f"]
 )
 
 #: The working space (linear Rec.2020, identity matrix) as a source space for raw output.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["proxy_size", "downscale_linear"]
+__all__ = ["downscale_linear", "proxy_size"]
 
 
 def proxy_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:

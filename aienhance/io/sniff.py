@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .raw import RAW_EXTENSIONS
 
-__all__ = ["RASTER_FORMATS", "sniff_format", "is_raw_format"]
+__all__ = ["RASTER_FORMATS", "is_raw_format", "sniff_format"]
 
 #: Formats decoded by :mod:`aienhance.io.raster`.
 RASTER_FORMATS = frozenset({"JPEG", "PNG", "TIFF", "WEBP", "BMP", "GIF"})

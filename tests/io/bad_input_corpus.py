@@ -22,13 +22,18 @@ import io
 import os
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from .factory import CR2_SOURCES, make_icc, smooth_linear_image, write_dng, write_png_raw
+from .factory import (
+    CR2_SOURCES,
+    make_icc,
+    smooth_linear_image,
+    write_dng,
+)
 
 __all__ = ["Case", "build_cases", "cr2_source"]
 
@@ -206,7 +211,7 @@ def _bmp_claiming(width: int, height: int) -> bytes:
     return bytes(data)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _png_bomb(side: int) -> bytes:
     """A real zlib bomb: ``side × side`` grey zeros (``side² + side`` bytes) in ~0.5 MB.
 

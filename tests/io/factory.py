@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
-    "smooth_linear_image",
-    "make_icc",
-    "write_png_raw",
-    "write_dng",
     "CR2_SOURCES",
+    "make_icc",
+    "smooth_linear_image",
+    "write_dng",
+    "write_png_raw",
 ]
 
 #: Where the real CR2 may be: env var AIENHANCE_TEST_CR2, else tests/data/cache (fetch script).
@@ -151,8 +151,13 @@ def write_dng(path: Path, linear_srgb: np.ndarray, *, white: int = 4095, black: 
     returns ``SRGB_TO_REC2020 @ linear_srgb``.
     """
     from pidng.core import RAW2DNG, DNGTags, Tag
-    from pidng.defs import (CalibrationIlluminant, CFAPattern, DNGVersion,
-                            PhotometricInterpretation, PreviewColorSpace)
+    from pidng.defs import (
+        CalibrationIlluminant,
+        CFAPattern,
+        DNGVersion,
+        PhotometricInterpretation,
+        PreviewColorSpace,
+    )
 
     h, w, _ = linear_srgb.shape
     gains = np.asarray(wb_gains, dtype=float)

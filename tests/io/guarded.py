@@ -15,10 +15,11 @@ import signal
 import time
 import traceback
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-__all__ = ["Outcome", "run_guarded", "DEFAULT_TIMEOUT_S", "DEFAULT_EXTRA_MEMORY"]
+__all__ = ["DEFAULT_EXTRA_MEMORY", "DEFAULT_TIMEOUT_S", "Outcome", "run_guarded"]
 
 DEFAULT_TIMEOUT_S = 10.0
 #: Address space the child may add on top of what the parent already maps.

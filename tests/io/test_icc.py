@@ -73,6 +73,19 @@ def test_old_v2_profile_with_d65_colorants_is_adapted():
     assert identify_colour_space(parse_icc(icc)) == "Adobe RGB (1998)"
 
 
+@pytest.mark.parametrize("source", ["D65", "A", "D55"])
+def test_bradford_matches_colour_science(source):
+    from aienhance.io.icc import ICC_D50, bradford_adaptation
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        white = colour.xy_to_XYZ(
+            colour.CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"][source])
+        expected = colour.adaptation.matrix_chromatic_adaptation_VonKries(
+            white, ICC_D50, transform="Bradford")
+    np.testing.assert_allclose(bradford_adaptation(white, ICC_D50), expected, atol=1e-10)
+
+
 def test_description_identifies_lut_profiles():
     icc = make_icc(np.eye(3), description="Display P3 (LUT based)")
     profile = parse_icc(icc)

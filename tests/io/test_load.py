@@ -406,3 +406,30 @@ def test_proxy_applies_orientation(tmp_path):
     im.save(tmp_path / "r.jpg", exif=exif)
     proxy = load_proxy(tmp_path / "r.jpg", max_side=20)
     assert proxy.size == (10, 20) and proxy.original_size == (40, 80)
+
+
+def test_multi_picture_jpeg_reads_the_primary_image_quietly(tmp_path):
+    primary = Image.fromarray(_srgb8(40, 60))
+    primary.save(tmp_path / "x.jpg", "MPO", save_all=True, append_images=[primary.resize((30, 20))])
+    with Image.open(tmp_path / "x.jpg") as im:
+        decoded = np.asarray(im.convert("RGB"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AienhanceWarning)  # a camera preview is not "animated"
+        image = load(tmp_path / "x.jpg")
+    assert image.format == "JPEG" and image.size == (60, 40)
+    np.testing.assert_allclose(image.rgb, _working_from_codes(decoded, 255), atol=2e-6)
+
+
+def test_profile_with_sampled_curves(tmp_path):
+    """Many real profiles store the TRC as a table (e.g. 1024 samples of the sRGB curve)."""
+    from aienhance.render.colourspace import srgb_to_linear
+
+    colorants, _ = _COLORANTS["Display P3"]
+    table = srgb_to_linear(np.linspace(0, 1, 1024))
+    icc = make_icc(colorants, ("table", table), description="P3 sampled")
+    codes = _srgb8(8, 8)
+    Image.fromarray(codes).save(tmp_path / "t.png", icc_profile=icc)
+    image = load(tmp_path / "t.png")
+    assert image.colour_space == "Display P3"
+    np.testing.assert_allclose(image.rgb, _colour_reference(codes / 255.0, "Display P3"),
+                               atol=2e-4)
