@@ -36,7 +36,7 @@ from typing import Any
 from ..errors import AienhanceError, ParameterError, UnsupportedInputError
 from ._common import add_file_arguments, collect_files, write_json
 
-__all__ = ["NAME", "HELP", "FORMATS", "add_arguments", "run", "write_one"]
+__all__ = ["FORMATS", "HELP", "NAME", "add_arguments", "run", "write_one"]
 
 NAME = "sidecar"
 HELP = "write darktable/Lightroom sidecars or .dtstyle files from parameters (or --suggest)"
@@ -110,9 +110,7 @@ def write_one(
     """Write ``fmt`` for one photo and return its report entry (``output``, ``style_name`` …)."""
     entry: dict[str, Any] = {"index": index, "path": path}
     if fmt == "darktable":
-        from ..adapters.darktable import write_sidecar
-
-        from ..adapters.darktable import build_history
+        from ..adapters.darktable import build_history, write_sidecar
 
         entry["items"] = len(build_history(params, only=only))
         entry["output"] = os.path.abspath(write_sidecar(path, params, only=only))
@@ -196,7 +194,7 @@ def run(args: Any) -> int:
             if len(files) == 1 and not args.result:
                 raise
             failed.append({"index": index, "path": path, "error": str(exc), "type": type(exc).__name__})
-        except Exception as exc:  # a bug must not stop the batch; reported per photo
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the batch; reported per photo
             failed.append({"index": index, "path": path, "error": f"internal error: {exc!r}",
                            "type": "InternalError"})
     if args.result:

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ...params import Params
 from ...sidecar import update_xmp
@@ -33,20 +34,20 @@ from .xmp import merge_history, read_history, sidecar_path
 
 __all__ = [
     "NAME",
-    "RAW_SUFFIXES",
     "OPERATIONS",
+    "RAW_SUFFIXES",
     "HistoryItem",
     "build_history",
-    "encode_blob",
     "decode_blob",
-    "is_raw_path",
-    "sidecar_path",
-    "read_history",
-    "merge_history",
-    "write_sidecar",
     "dtstyle_bytes",
-    "write_dtstyle",
+    "encode_blob",
+    "is_raw_path",
+    "merge_history",
+    "read_history",
+    "sidecar_path",
     "style_name_for",
+    "write_dtstyle",
+    "write_sidecar",
 ]
 
 NAME = "darktable"

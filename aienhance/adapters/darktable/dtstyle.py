@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ...sidecar import write_atomic
 from .history import HistoryItem
 from .iop_order import AIENHANCE_ORDER, format_iop_order_list, merge_iop_order
 
-__all__ = ["DTSTYLE_VERSION", "dtstyle_bytes", "write_dtstyle_file", "read_dtstyle"]
+__all__ = ["DTSTYLE_VERSION", "dtstyle_bytes", "read_dtstyle", "write_dtstyle_file"]
 
 #: ``version`` attribute of ``<darktable_style>`` in darktable 4.2.
 DTSTYLE_VERSION = "1.0"

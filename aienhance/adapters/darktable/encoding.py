@@ -22,7 +22,7 @@ from typing import Literal
 
 from ...errors import AdapterError
 
-__all__ = ["COMPRESS_THRESHOLD", "encode_blob", "decode_blob"]
+__all__ = ["COMPRESS_THRESHOLD", "decode_blob", "encode_blob"]
 
 #: Blobs longer than this many bytes are compressed under the default policy.
 COMPRESS_THRESHOLD = 100

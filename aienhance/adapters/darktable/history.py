@@ -37,9 +37,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from ...errors import AdapterError
 from ...params import HUE_BAND_CENTRES, Params
@@ -47,8 +47,8 @@ from . import modules
 from .encoding import encode_blob
 
 __all__ = [
-    "HistoryItem",
     "OPERATIONS",
+    "HistoryItem",
     "build_history",
     "white_balance_gains",
 ]
@@ -122,13 +122,6 @@ def white_balance_gains(params: Params) -> tuple[float, float, float]:
     return gains  # type: ignore[return-value]
 
 
-def _constant(module: Any, names: Sequence[str], default: Any) -> Any:
-    for name in names:
-        if hasattr(module, name):
-            return getattr(module, name)
-    return default
-
-
 def _is_close(values: Iterable[float], targets: Iterable[float]) -> bool:
     return all(abs(a - b) <= _NEUTRAL_TOLERANCE for a, b in zip(values, targets))
 
@@ -194,18 +187,15 @@ def _rgbcurve(params: Params) -> bytes | None:
 
 
 def _colorzones(params: Params) -> bytes | None:
-    # The renderer documents darktable's defaults for new instances (Catmull-Rom, V2 periodic
-    # spline, nodes at HUE_BAND_CENTRES); it exposes no constants for them, so they are read
-    # when present and otherwise take those defaults.
     cz = _render("color_zones")
     lightness_y, chroma_y, hue_y = (_floats(c) for c in _call(cz.zone_curves, params))
     if _is_close(lightness_y + chroma_y + hue_y, (0.5,) * 24):
         return None
     return modules.pack_colorzones(
-        _floats(_constant(cz, ("NODES_X", "HUE_NODES"), HUE_BAND_CENTRES)),
+        _floats(cz.NODES_X),
         lightness_y, chroma_y, hue_y,
-        curve_type=_constant(cz, ("DARKTABLE_CURVE_TYPE", "CURVE_TYPE"), modules.CURVE_CATMULL_ROM),
-        splines_version=_constant(cz, ("DARKTABLE_SPLINES_VERSION", "SPLINES_VERSION"), 1),
+        curve_type=cz.DARKTABLE_CURVE_TYPE,
+        splines_version=cz.DARKTABLE_SPLINES_VERSION,
     )
 
 

@@ -15,20 +15,20 @@ comma-separated ``operation,multi_priority`` sequence, the format darktable uses
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from ...errors import AdapterError
 
 __all__ = [
+    "AIENHANCE_ORDER",
     "IOP_ORDER_CUSTOM",
     "IOP_ORDER_LEGACY",
     "IOP_ORDER_V30",
     "IOP_ORDER_V30_JPG",
     "V30_JPG_ORDER",
-    "AIENHANCE_ORDER",
-    "parse_iop_order_list",
     "format_iop_order_list",
     "merge_iop_order",
+    "parse_iop_order_list",
 ]
 
 # ``dt_iop_order_t`` (``common/iop_order.h``).

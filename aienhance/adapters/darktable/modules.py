@@ -22,34 +22,36 @@ operation           version  bytes   used for
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ...errors import AdapterError
 
 __all__ = [
     "BLENDOP_VERSION",
-    "DEFAULT_BLENDOP_PARAMS",
-    "ModuleLayout",
-    "LAYOUTS",
-    "pack_module",
-    "unpack_module",
-    "pack_channelmixerrgb",
-    "pack_exposure",
-    "pack_toneequal",
-    "pack_colorbalancergb",
-    "pack_rgbcurve",
-    "pack_colorzones",
-    "pack_sigmoid",
-    "CURVE_CUBIC_SPLINE",
     "CURVE_CATMULL_ROM",
+    "CURVE_CUBIC_SPLINE",
     "CURVE_MONOTONE_HERMITE",
-    "RGB_NORM_NONE",
+    "DEFAULT_BLENDOP_PARAMS",
+    "LAYOUTS",
     "RGB_NORM_LUMINANCE",
+    "RGB_NORM_NONE",
     "TONEEQ_DETAILS",
     "TONEEQ_METHODS",
+    "ModuleLayout",
+    "pack_channelmixerrgb",
+    "pack_colorbalancergb",
+    "pack_colorzones",
+    "pack_exposure",
+    "pack_module",
+    "pack_rgbcurve",
+    "pack_sigmoid",
+    "pack_toneequal",
+    "unpack_module",
 ]
 
 #: ``dt_develop_blend_params_t`` version of darktable 4.2.
@@ -368,7 +370,7 @@ def _curve_array(curves: Sequence[tuple[Sequence[float], Sequence[float]]], oper
                 f"`{operation}` curves need 2…{_MAX_CURVE_NODES} nodes with as many x as y,"
                 f" got {len(xs)} x and {len(ys)} y"
             )
-        if any(b <= a for a, b in zip(xs, xs[1:])):
+        if any(b <= a for a, b in itertools.pairwise(xs)):
             raise AdapterError(f"`{operation}` node x must be strictly increasing, got {xs}")
         for x, y in zip(xs, ys):
             flat += [x, y]

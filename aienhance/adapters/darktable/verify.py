@@ -30,7 +30,7 @@ from . import modules
 from .history import HistoryItem, build_history
 from .xmp import merge_history
 
-__all__ = ["run_checks", "main"]
+__all__ = ["main", "run_checks"]
 
 _ALL = Params(
     temperature_k=5200, tint=8, exposure_ev=0.4, blacks=10, local_exposure_ev=[0.1] * 9,
@@ -62,7 +62,7 @@ def _render(cli: str, image: Path, items: list[HistoryItem] | None, out: Path, c
         cmd.append(str(xmp))
     cmd += [str(out), "--verbose", "--core", "--configdir", str(conf),
             "--conf", "plugins/imageio/format/tiff/bpp=32"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
     data = tifffile.imread(out).astype(np.float64)[..., :3]
     return srgb_to_linear(data) @ np.asarray(SRGB_TO_REC2020).T, proc.stdout + proc.stderr
 
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     if cli is None:
         print("darktable-cli is not installed", file=sys.stderr)
         return 4
-    version = subprocess.run([cli, "--version"], capture_output=True, text=True).stdout.strip()
+    version = subprocess.run([cli, "--version"], capture_output=True, text=True, check=False).stdout.strip()
     if args.keep:
         workdir = Path(args.keep)
         workdir.mkdir(parents=True, exist_ok=True)

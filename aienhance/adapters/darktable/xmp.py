@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ...errors import SidecarError
 from ...sidecar import NS_RDF, XmpTree, new_xmp_tree
@@ -29,12 +29,12 @@ from .iop_order import (
 )
 
 __all__ = [
-    "NS_DARKTABLE",
     "NAMESPACES",
+    "NS_DARKTABLE",
     "XMP_VERSION",
-    "sidecar_path",
     "merge_history",
     "read_history",
+    "sidecar_path",
 ]
 
 NS_DARKTABLE = "http://darktable.sf.net/"

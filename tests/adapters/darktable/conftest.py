@@ -83,7 +83,7 @@ def run_darktable(dt_configdir):
             cmd.append(str(xmp))
         cmd += [str(out), "--verbose", "--core", "--configdir", str(dt_configdir),
                 "--conf", "plugins/imageio/format/tiff/bpp=32", *extra]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         return DarktableRun(proc.returncode, proc.stdout, proc.stderr, out)
 
     return run

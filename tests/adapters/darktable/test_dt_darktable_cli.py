@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from aienhance import Params
-from aienhance.adapters.darktable import HistoryItem, build_history, read_history, sidecar_path, write_sidecar
+from aienhance.adapters.darktable import (
+    HistoryItem,
+    build_history,
+    read_history,
+    sidecar_path,
+    write_sidecar,
+)
 from aienhance.adapters.darktable import modules as m
 from aienhance.adapters.darktable.xmp import merge_history
 from aienhance.sidecar import read_xmp, serialise_xmp

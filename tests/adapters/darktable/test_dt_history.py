@@ -12,7 +12,14 @@ from aienhance.adapters.darktable.history import OPERATIONS
 from aienhance.adapters.darktable.modules import LAYOUTS, unpack_module
 from aienhance.errors import AdapterError
 from aienhance.params import HUE_BAND_CENTRES
-from aienhance.render import color_balance, color_zones, exposure, tone_curve, tone_equalizer, white_balance
+from aienhance.render import (
+    color_balance,
+    color_zones,
+    exposure,
+    tone_curve,
+    tone_equalizer,
+    white_balance,
+)
 
 
 def _fields(items, operation):
@@ -102,6 +109,8 @@ def test_colorzones_curves():
     lum = [0, 0, 40, 0, 0, 0, 0, -10]
     f = _fields(build_history(Params(hsl_hue=hue, hsl_saturation=sat, hsl_luminance=lum)), "colorzones")
     assert f["channel"] == 2 and f["mode"] == 0
+    assert f["curve_type"] == (color_zones.DARKTABLE_CURVE_TYPE,) * 3
+    assert f["splines_version"] == color_zones.DARKTABLE_SPLINES_VERSION
     assert f["curve_num_nodes"] == (8, 8, 8)
     expected = [[float(v) for v in c] for c in color_zones.zone_curves(hue, sat, lum)]
     for k in range(3):

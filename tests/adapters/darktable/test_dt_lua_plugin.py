@@ -7,7 +7,6 @@ hostile path, so any quoting mistake shows up as a wrong argument or a file crea
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -78,7 +77,7 @@ def hostile_env(tmp_path, monkeypatch):
     photos.mkdir()
 
     def execute(command):
-        return subprocess.run(["sh", "-c", command], cwd=tmp_path).returncode
+        return subprocess.run(["sh", "-c", command], cwd=tmp_path, check=False).returncode
 
     return {"backend": backend, "tmpdir": tmpdir, "record": record, "photos": photos,
             "execute": execute, "root": tmp_path}
@@ -104,7 +103,7 @@ def test_plugin_loads_and_registers_gui(hostile_env):
 
 
 def test_lib_waits_for_the_lighttable(hostile_env):
-    lua, _, dt, calls = _load(hostile_env["execute"], view="darkroom")
+    _, _, dt, calls = _load(hostile_env["execute"], view="darkroom")
     assert len(calls.libs) == 0
     callback = calls.events["view-changed"].callback
     callback("view-changed", dt.gui.views.darkroom, dt.gui.views.lighttable)
@@ -113,7 +112,7 @@ def test_lib_waits_for_the_lighttable(hostile_env):
 
 def test_metadata_block_is_script_manager_parsable():
     text = (PLUGIN_DIR / "aienhance.lua").read_text(encoding="utf-8")
-    block = re.search(r"script_data\.metadata = \{\r?\n(.*?)\r?\n\}", text, re.S)
+    block = re.search(r"script_data\.metadata = \{\r?\n(.*?)\r?\n\}", text, re.DOTALL)
     assert block is not None
     keys = [line.split(" = ", 1)[0].strip() for line in block.group(1).splitlines()]
     assert keys == ["name", "purpose", "author", "help"]
@@ -214,7 +213,7 @@ def test_posix_quoting_survives_sh(text):
         ' print = print, print_log = print, preferences = {}}')
     script = lua.eval('(require("aienhance"))')
     quoted = script.internal.quote_posix(text)
-    out = subprocess.run(["sh", "-c", "printf %s " + quoted], capture_output=True)
+    out = subprocess.run(["sh", "-c", "printf %s " + quoted], capture_output=True, check=False)
     assert out.stdout.decode("utf-8", "surrogateescape") == text
 
 

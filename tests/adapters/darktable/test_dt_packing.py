@@ -11,7 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aienhance.adapters.darktable import modules as m
-from aienhance.adapters.darktable.encoding import COMPRESS_THRESHOLD, decode_blob, encode_blob
+from aienhance.adapters.darktable.encoding import (
+    COMPRESS_THRESHOLD,
+    decode_blob,
+    encode_blob,
+)
 from aienhance.errors import AdapterError
 
 from .conftest import DATA
@@ -20,7 +24,7 @@ from .conftest import DATA
 def _sample_params() -> dict[str, str]:
     """operation → params string as darktable wrote them in the sample sidecar and style."""
     text = (DATA / "rich_sidecar_rewritten_by_dt421.xmp").read_text()
-    pairs = re.findall(r'darktable:operation="(\w+)".*?darktable:params="([^"]+)"', text, re.S)
+    pairs = re.findall(r'darktable:operation="(\w+)".*?darktable:params="([^"]+)"', text, re.DOTALL)
     return dict(pairs)
 
 

@@ -8,7 +8,12 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from aienhance import Params
-from aienhance.adapters.darktable import build_history, read_history, sidecar_path, write_sidecar
+from aienhance.adapters.darktable import (
+    build_history,
+    read_history,
+    sidecar_path,
+    write_sidecar,
+)
 from aienhance.adapters.darktable.iop_order import (
     AIENHANCE_ORDER,
     V30_JPG_ORDER,
