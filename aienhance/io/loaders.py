@@ -15,7 +15,8 @@ The path from file to :class:`~aienhance.io.image.LoadedImage`:
 Every failure is reported as one of the documented errors (:mod:`aienhance.errors`):
 
 =======================================  =====================================================
-:class:`~aienhance.errors.UnsupportedInputError`  not a regular file, or a format we do not read
+:class:`~aienhance.errors.UnsupportedInputError`  not a regular file, or a recognised format
+                                                  we do not read (HEIC, AVIF, JPEG XL, EXR ...)
 :class:`~aienhance.errors.ImageDecodeError`       missing/unreadable file, empty, truncated,
                                                   corrupt or unrecognised content
 :class:`~aienhance.errors.ImageTooLargeError`     more than ``max_pixels`` pixels, or out of
@@ -55,7 +56,7 @@ from .icc import encoded_to_working
 from .image import LoadedImage
 from .orientation import apply_orientation, oriented_size, parse_orientation
 from .resize import downscale_linear, proxy_size
-from .sniff import is_raw_format, sniff_format
+from .sniff import is_raw_format, sniff_format, sniff_unsupported
 from .tiff_structure import check_tiff_data_within_file
 
 __all__ = ["DEFAULT_MAX_PIXELS", "FLOAT_SAMPLE_LIMIT", "display_path", "load", "load_proxy"]
@@ -185,40 +186,65 @@ def _replace_nonfinite(samples: np.ndarray) -> tuple[np.ndarray, int]:
     return samples, bad + n_big
 
 
-def _lut_decode(decoded: Decoded) -> np.ndarray | None:
-    """Integer samples of ≤ 16 bits decoded through a lookup table (exact and fast)."""
-    samples = decoded.samples
-    if samples.dtype not in (np.uint8, np.uint16) or decoded.is_working:
-        return None
-    levels = 256 if samples.dtype == np.uint8 else 65536
-    codes = np.arange(levels, dtype=np.float32) / np.float32(decoded.scale)
-    curves = decoded.colour_space.curves
-    if samples.ndim == 2 or len(curves) == 1 or all(c == curves[0] for c in curves[1:]):
-        lut = np.asarray(curves[0].decode(codes), dtype=np.float32)
-        linear = lut[samples]
-    else:
-        linear = np.stack([np.asarray(c.decode(codes), np.float32)[samples[..., i]]
-                           for i, c in enumerate(curves)], axis=-1)
-    if linear.ndim == 2:  # grey: R = G = B, then the same matrix as for RGB data
-        linear = np.repeat(linear[..., None], 3, axis=-1)
-    matrix = np.asarray(decoded.colour_space.matrix_to_rec2020, dtype=np.float32)
-    return linear if np.array_equal(matrix, np.eye(3)) else linear @ matrix.T
+#: Pixels converted per band: bounds the temporaries of the colour conversion (~50 MB).
+BAND_PIXELS = 1 << 21
+
+
+def _band_converter(decoded: Decoded):
+    """A function ``samples[rows] → float32 linear Rec.2020 (rows, W, 3)`` for this image."""
+    space = decoded.colour_space
+    matrix = np.asarray(space.matrix_to_rec2020, dtype=np.float32)
+    identity = bool(np.array_equal(matrix, np.eye(3)))
+    scale = np.float32(decoded.scale)
+    dtype = decoded.samples.dtype
+    if decoded.is_working:
+        def convert(block: np.ndarray) -> np.ndarray:
+            return block.astype(np.float32) * (np.float32(1.0) / scale)
+
+        return convert
+    if dtype in (np.uint8, np.uint16):  # exact lookup tables of the decoding curves
+        levels = 256 if dtype == np.uint8 else 65536
+        codes = np.arange(levels, dtype=np.float32) / scale
+        curves = space.curves
+        luts = [np.asarray(c.decode(codes), dtype=np.float32) for c in curves]
+        shared = len(curves) == 1 or all(c == curves[0] for c in curves[1:])
+
+        def convert(block: np.ndarray) -> np.ndarray:
+            if block.ndim == 2:  # grey: R = G = B, then the same matrix as for RGB data
+                linear = np.repeat(luts[0][block][..., None], 3, axis=-1)
+            elif shared:
+                linear = luts[0][block]
+            else:
+                linear = np.stack([lut[block[..., i]] for i, lut in enumerate(luts)], axis=-1)
+            return linear if identity else linear @ matrix.T
+
+        return convert
+
+    def convert(block: np.ndarray) -> np.ndarray:
+        values = block if block.dtype.kind == "f" else block.astype(np.float32) / scale
+        return encoded_to_working(values.astype(np.float32, copy=False), space)
+
+    return convert
 
 
 def _to_working(decoded: Decoded) -> tuple[np.ndarray, int]:
-    """Samples → float32 linear Rec.2020; also returns the count of replaced non-finite samples."""
+    """Samples → float32 linear Rec.2020, converted in bands of rows to bound memory.
+
+    Also returns the count of replaced non-finite float samples.
+    """
     replaced = 0
     samples = decoded.samples
-    if decoded.is_working:
-        return samples.astype(np.float32) / np.float32(decoded.scale), 0
-    fast = _lut_decode(decoded)
-    if fast is not None:
-        return fast, 0
-    if samples.dtype.kind == "f":
+    if samples.dtype.kind == "f" and not decoded.is_working:
         samples, replaced = _replace_nonfinite(samples.astype(np.float32, copy=False))
-    else:
-        samples = samples.astype(np.float32) / np.float32(decoded.scale)
-    return encoded_to_working(samples, decoded.colour_space), replaced
+    convert = _band_converter(decoded)
+    height, width = samples.shape[:2]
+    rows = max(1, BAND_PIXELS // max(width, 1))
+    if rows >= height:
+        return np.asarray(convert(samples), dtype=np.float32), replaced
+    out = np.empty((height, width, 3), np.float32)
+    for top in range(0, height, rows):
+        out[top:top + rows] = convert(samples[top:top + rows])
+    return out, replaced
 
 
 def _decode(path: Path, fmt: str, max_pixels: int, max_side: int | None,
@@ -243,6 +269,11 @@ def _load(path: Any, max_pixels: int, max_side: int | None) -> LoadedImage:
     file = _as_path(path)
     head = _check_file(file)
     fmt = sniff_format(file, head)
+    if fmt is None and (other := sniff_unsupported(head)) is not None:
+        raise UnsupportedInputError(
+            f"{display_path(file)}: {other} files are not supported; convert to TIFF, PNG or JPEG "
+            "(or give the camera raw file)"
+        )
     if fmt is None:
         raise ImageDecodeError(
             f"{display_path(file)}: not a recognised image (JPEG, PNG, TIFF, WebP, BMP, GIF or "

@@ -19,6 +19,19 @@ RASTER_FORMATS = frozenset({"JPEG", "PNG", "TIFF", "WEBP", "BMP", "GIF"})
 
 _DNG_VERSION_TAG = 50706
 
+#: Formats recognised only to say clearly that they are not read (name, test on the head).
+UNSUPPORTED_SIGNATURES = (
+    ("HEIF/HEIC", lambda h: h[4:8] == b"ftyp" and h[8:12] in (b"heic", b"heix", b"hevc",
+                                                              b"heim", b"heis", b"mif1", b"msf1")),
+    ("AVIF", lambda h: h[4:8] == b"ftyp" and h[8:12] in (b"avif", b"avis")),
+    ("JPEG XL", lambda h: h[:2] == b"\xff\x0a" or h[:12] == b"\0\0\0\x0cJXL \r\n\x87\n"),
+    ("JPEG 2000", lambda h: h[:12] == b"\0\0\0\x0cjP  \r\n\x87\n" or h[:4] == b"\xff\x4f\xff\x51"),
+    ("OpenEXR", lambda h: h[:4] == b"v/1\x01"),
+    ("Photoshop PSD", lambda h: h[:4] == b"8BPS"),
+    ("PDF", lambda h: h[:5] == b"%PDF-"),
+    ("SVG", lambda h: b"<svg" in h[:512].lower()),
+)
+
 
 def _first_ifd_has_dng_tag(head: bytes) -> bool:
     """Whether IFD0 of a classic TIFF (within ``head``) has a DNGVersion tag."""
@@ -72,6 +85,14 @@ def sniff_format(path: Path, head: bytes) -> str | None:
         return "BMP"
     if ext in RAW_EXTENSIONS and head:
         return ext.upper()  # raw formats without a signature we know: let LibRaw decide
+    return None
+
+
+def sniff_unsupported(head: bytes) -> str | None:
+    """Name of a recognised format that aienhance does not read (HEIC, AVIF, EXR ...), or None."""
+    for name, test in UNSUPPORTED_SIGNATURES:
+        if test(head):
+            return name
     return None
 
 

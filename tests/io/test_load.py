@@ -433,3 +433,36 @@ def test_profile_with_sampled_curves(tmp_path):
     assert image.colour_space == "Display P3"
     np.testing.assert_allclose(image.rgb, _colour_reference(codes / 255.0, "Display P3"),
                                atol=2e-4)
+
+
+@pytest.mark.parametrize("kind", ["rgb8", "gray8", "rgb16", "float"])
+def test_banded_conversion_equals_whole_image(tmp_path, monkeypatch, kind):
+    import tifffile
+
+    import aienhance.io.loaders as loaders
+
+    rng = np.random.default_rng(9)
+    data = {"rgb8": (rng.random((37, 23, 3)) * 255).astype(np.uint8),
+            "gray8": (rng.random((37, 23)) * 255).astype(np.uint8),
+            "rgb16": (rng.random((37, 23, 3)) * 65535).astype(np.uint16),
+            "float": rng.random((37, 23, 3)).astype(np.float32)}[kind]
+    tifffile.imwrite(tmp_path / "b.tif", data, photometric="rgb" if data.ndim == 3 else None)
+    whole = load(tmp_path / "b.tif").rgb
+    monkeypatch.setattr(loaders, "BAND_PIXELS", 50)  # 2 rows per band
+    banded = load(tmp_path / "b.tif").rgb
+    np.testing.assert_array_equal(banded, whole)
+
+
+@pytest.mark.parametrize("name,head", [
+    ("HEIF/HEIC", b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"),
+    ("AVIF", b"\0\0\0\x1cftypavif\0\0\0\0avifmif1"),
+    ("OpenEXR", b"v/1\x01\x02\0\0\0channels"),
+    ("Photoshop PSD", b"8BPS\0\x01" + b"\0" * 20),
+    ("JPEG XL", b"\xff\x0a\xfa\x7f"),
+])
+def test_known_unsupported_formats_say_so(tmp_path, name, head):
+    from aienhance.errors import UnsupportedInputError
+
+    (tmp_path / "x.img").write_bytes(head + b"\0" * 100)
+    with pytest.raises(UnsupportedInputError, match=name.split("/")[0]):
+        load(tmp_path / "x.img")
