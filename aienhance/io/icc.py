@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import AienhanceWarning
-from ..render.colourspace import XYZ_D50_TO_REC2020, srgb_to_linear
+from ..render.colourspace import SRGB_TO_REC2020, XYZ_D50_TO_REC2020, srgb_to_linear
 
 __all__ = [
     "KNOWN_SPACES",
@@ -148,9 +148,7 @@ _SRGB_CURVE = _Curve("srgb")
 KNOWN_SPACES: dict[str, ColourSpace] = {
     "sRGB": ColourSpace(
         "sRGB",
-        ((0.6274413721, 0.3292974595, 0.0433514584),
-         (0.0690276171, 0.9195806669, 0.0113614226),
-         (0.0163642351, 0.0880171625, 0.8955649727)),
+        SRGB_TO_REC2020,  # the renderer's constant, so arrays and files convert identically
         (_SRGB_CURVE,),
         ((0.4360760404, 0.3851683775, 0.1431003425),
          (0.2224553431, 0.7169184096, 0.0606285391),
