@@ -92,7 +92,7 @@ def _load_params(spec: str) -> Any:
 def _parse_json(text: str, spec: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: deeply nested JSON
         raise ParameterError(f"parameter file {spec!r} is not valid JSON: {exc}") from None
 
 
