@@ -161,7 +161,9 @@ def decode_with_pillow(
                     samples16 = _decode_png16(path)
             if draft_side is not None and fmt == "JPEG" and samples16 is None:
                 image.draft(None, (draft_side, draft_side))
-            if image.mode == "CMYK":
+            if samples16 is not None:
+                pass  # decoded by imagecodecs: Pillow's 8-bit decode is not needed
+            elif image.mode == "CMYK":
                 image.load()
                 image = _cmyk_to_rgb(image, icc)
                 icc = None  # already in sRGB
