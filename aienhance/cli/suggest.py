@@ -72,6 +72,7 @@ def write_preview(path: str, params: dict[str, Any], out: str, *, several: bool)
 
 
 def _worker_init() -> None:
+    """Pool initializer: load the model once per worker process (it is cached per process)."""
     from ..suggest import _default_model
 
     _default_model()
@@ -81,24 +82,80 @@ def _star(job: tuple[str, str, str | None]) -> dict[str, Any]:
     return suggest_one(*job)
 
 
+def _run_chunk(jobs: list[tuple[str, str, str | None]]) -> list[dict[str, Any]]:
+    return [suggest_one(*job) for job in jobs]
+
+
+#: Files per task sent to a worker (amortises inter-process overhead; small enough to balance).
+CHUNK_FILES = 8
+
+
+def _crashed(path: str) -> dict[str, Any]:
+    return {"path": path, "error": "the worker process died while reading this file "
+            "(crash or out of memory)", "type": "WorkerCrash"}
+
+
+def _isolated(job: tuple[str, str, str | None], ctx: Any) -> dict[str, Any]:
+    """Run one file in a fresh single-worker process; a crash becomes an error entry."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with ProcessPoolExecutor(1, mp_context=ctx, initializer=_worker_init) as pool:
+            return pool.submit(_star, job).result()
+    except BrokenProcessPool:
+        return _crashed(job[0])
+
+
 def run_batch(files: list[str], method: str, sidecar: str | None, jobs: int,
               progress: Progress) -> list[dict[str, Any]]:
+    """Suggest for every file, in input order; one result entry per file, never raising.
+
+    ``jobs`` worker processes (0 = one per core) each load the model once. Files go to workers
+    in chunks of :data:`CHUNK_FILES`; if a worker dies (a decoder crash, the OOM killer), the
+    pool is rebuilt, the unfinished files are retried one per task, and a file that kills a
+    worker again is reported as failed, so one bad file never stops the batch.
+    """
     jobs = (os.cpu_count() or 1) if jobs == 0 else max(1, jobs)
     work = [(f, method, sidecar) for f in files]
-    results: list[dict[str, Any]] = []
     if jobs == 1 or len(files) < 4:
+        results: list[dict[str, Any]] = []
         for job in work:
             results.append(_star(job))
             progress.update()
         return results
     import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     ctx = mp.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    with ctx.Pool(jobs, initializer=_worker_init) as pool:
-        for entry in pool.imap(_star, work, chunksize=8):
-            results.append(entry)
-            progress.update()
-    return results
+    slots: list[dict[str, Any] | None] = [None] * len(work)
+    pending = list(range(len(work)))
+    chunk = max(1, min(CHUNK_FILES, len(work) // (4 * jobs) or 1))
+    while pending:
+        groups = [pending[i:i + chunk] for i in range(0, len(pending), chunk)]
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init) as pool:
+                futures = {pool.submit(_run_chunk, [work[i] for i in g]): g for g in groups}
+                for future in as_completed(futures):
+                    group = futures[future]
+                    for i, entry in zip(group, future.result()):
+                        slots[i] = entry
+                    progress.update(len(group))
+            pending = []
+        except BrokenProcessPool:
+            unfinished = [i for i in pending if slots[i] is None]
+            if chunk > 1:  # retry one file per task
+                chunk, pending = 1, unfinished
+                continue
+            # one file per task and a worker died again: the culprit is among the files that
+            # were in flight (at most jobs + 1 queued); run those alone, each in its own process
+            suspects = unfinished[:jobs + 2]
+            for i in suspects:
+                slots[i] = _isolated(work[i], ctx)
+                progress.update()
+            pending = unfinished[len(suspects):]
+    return [entry if entry is not None else _crashed(job[0]) for entry, job in zip(slots, work)]
 
 
 def run(args: Any) -> int:

@@ -1,0 +1,68 @@
+"""Batch suggestion: all cores, input order, single failures reported at the end, never fatal."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from aienhance.cli import main
+from aienhance.cli._common import Progress
+from aienhance.cli.suggest import run_batch, suggest_one
+
+from ._photos import SAMPLES
+
+
+@pytest.fixture()
+def shoot(tmp_path):
+    """Eight photos (two real samples and generated ones) with a corrupt file in the middle."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    files = []
+    for i in range(8):
+        path = tmp_path / f"img_{i:02d}.jpg"
+        if i < 2:
+            shutil.copy(SAMPLES / ("chelsea.jpg" if i == 0 else "coffee.jpg"), path)
+        else:
+            base = rng.uniform(0.1, 0.9, (6, 8, 3))
+            img = np.kron(base, np.ones((40, 40, 1))) + rng.normal(0, 0.03, (240, 320, 3))
+            Image.fromarray((np.clip(img, 0, 1) * 255).astype(np.uint8)).save(path, quality=90)
+        files.append(str(path))
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg" + bytes(200))
+    files.insert(4, str(bad))
+    return files
+
+
+def test_pool_batch_keeps_order_and_reports_the_bad_file(shoot):
+    progress = Progress(len(shoot), enabled=False)
+    results = run_batch(shoot, "analytic", None, 2, progress)
+    assert [r["path"] for r in results] == shoot
+    assert progress.done == len(shoot)
+    failed = [r for r in results if "error" in r]
+    assert [r["path"] for r in failed] == [shoot[4]]
+    assert failed[0]["type"] == "ImageDecodeError"
+    serial = [suggest_one(f, "analytic", None) for f in shoot]
+    assert results == serial
+
+
+def test_cli_batch_exit_code_and_summary(shoot, tmp_path, capsys):
+    out = tmp_path / "result.json"
+    code = main(["suggest", "--jobs", "2", "--method", "analytic", "-o", str(out), *shoot])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "1 of 9 files failed" in err and "broken.jpg" in err
+    doc = json.loads(out.read_text())
+    assert len(doc["results"]) == 8 and len(doc["errors"]) == 1
+    assert [r["path"] for r in doc["results"]] == [f for f in shoot if "broken" not in f]
+
+
+def test_batch_command_local_engine_matches_suggest(shoot, tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert main(["batch", "--engine", "local", "-j", "2", "--method", "analytic", "-o", str(a),
+                 *shoot]) == 1
+    assert main(["suggest", "--method", "analytic", "-o", str(b), *shoot]) == 1
+    assert json.loads(a.read_text()) == json.loads(b.read_text())
