@@ -48,9 +48,26 @@ def _lua_string(text: str) -> str:
     return "[==[" + text + "]==]"
 
 
-def test_plugin_applies_suggestions_inside_darktable(tmp_path):
+@pytest.fixture(scope="module")
+def big_tiff(tmp_path_factory) -> Path:
+    """The CLI's own export: large enough that it outlasts the asynchronous Lua job."""
     import tifffile
 
+    path = tmp_path_factory.mktemp("big") / "big.tif"
+    tifffile.imwrite(path, np.full((3000, 4000, 3), 128, np.uint8), photometric="rgb")
+    return path
+
+
+def _run_lua(big: Path, configdir: Path, script: Path, *conf: str) -> subprocess.CompletedProcess:
+    out = big.parent / f"out_{configdir.name}.jpg"
+    cmd = [DARKTABLE_CLI, str(big), str(out), "--core", "--configdir", str(configdir)]
+    for item in conf:
+        cmd += ["--conf", item]
+    cmd += ["--luacmd", f'dofile("{script}")']
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_plugin_applies_suggestions_inside_darktable(tmp_path, big_tiff):
     configdir = tmp_path / "conf"
     (configdir / "lua").mkdir(parents=True)
     shutil.copy(ROOT / "plugins" / "darktable" / "aienhance.lua", configdir / "lua" / "aienhance.lua")
@@ -61,18 +78,13 @@ def test_plugin_applies_suggestions_inside_darktable(tmp_path):
     photo = tmp_path / "photo's $(x) folder" / "chelsea one.jpg"
     photo.parent.mkdir()
     shutil.copy(ROOT / "aienhance" / "samples" / "chelsea.jpg", photo)
-    big = tmp_path / "big.tif"
-    tifffile.imwrite(big, np.full((3000, 4000, 3), 128, np.uint8), photometric="rgb")
     result = tmp_path / "lua_result.txt"
     script = tmp_path / "run.lua"
     script.write_text(
         f"local RESULT = {_lua_string(str(result))}\nlocal PHOTO = {_lua_string(str(photo))}\n"
         f"local BACKEND = {_lua_string(str(backend))}\n" + LUA_SCRIPT, encoding="utf-8")
 
-    proc = subprocess.run(
-        [DARKTABLE_CLI, str(big), str(tmp_path / "big_out.jpg"), "--core", "--configdir", str(configdir),
-         "--conf", "write_sidecar_files=on import", "--luacmd", f'dofile("{script}")'],
-        capture_output=True, text=True, timeout=300, check=False)
+    proc = _run_lua(big_tiff, configdir, script, "write_sidecar_files=on import")
     log = result.read_text() if result.exists() else ""
     assert "done\ttrue" in log, (log, proc.stdout[-2000:], proc.stderr[-2000:])
     assert "loaded\taienhance" in log
@@ -88,3 +100,58 @@ def test_plugin_applies_suggestions_inside_darktable(tmp_path):
     assert desc.get(f"{{{NS_DARKTABLE}}}iop_order_version") == "0"  # the style set our order
     order = [op for op, _ in parse_iop_order_list(desc.get(f"{{{NS_DARKTABLE}}}iop_order_list"))]
     assert order.index("colorin") < order.index("channelmixerrgb") < order.index("exposure")
+
+
+TAG_SCRIPT = r"""
+local dt = require "darktable"
+local out = io.open(RESULT, "w")
+local ok, err = pcall(function()
+  local img = dt.database.import(PHOTO)
+  if MODE == "set" then
+    img.rating = 4
+    dt.tags.attach(dt.tags.create("places|sea side"), img)
+    img.title = "T\195\175tle & <more>"
+  else
+    out:write("rating\t", tostring(img.rating), "\n")
+    out:write("title\t", tostring(img.title), "\n")
+    for _, tag in ipairs(img:get_tags()) do out:write("tag\t", tag.name, "\n") end
+    local style = dt.styles.create(img, "aienhance check", "")
+    for i = 1, #style do out:write("history\t", style[i].name, "\n") end
+  end
+end)
+out:write("done\t", tostring(ok), "\t", tostring(err), "\n")
+out:close()
+"""
+
+
+def test_tags_rating_title_written_by_darktable_survive_our_merge(tmp_path, big_tiff):
+    """darktable writes a sidecar with rating, tags and title; we merge our history into it;
+    a fresh darktable library importing the photo gets all of them back, plus our modules."""
+    from aienhance import Params
+    from aienhance.adapters.darktable import write_sidecar
+
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes((ROOT / "aienhance" / "samples" / "chelsea.jpg").read_bytes())
+
+    def run(mode: str, configdir: Path) -> str:
+        result = tmp_path / f"{mode}.txt"
+        script = tmp_path / f"{mode}.lua"
+        script.write_text(f"local RESULT = {_lua_string(str(result))}\nlocal PHOTO = {_lua_string(str(photo))}\n"
+                          f'local MODE = "{mode}"\n' + TAG_SCRIPT, encoding="utf-8")
+        _run_lua(big_tiff, configdir, script, "write_sidecar_files=on import")
+        return result.read_text(encoding="utf-8") if result.exists() else ""
+
+    assert "done\ttrue" in run("set", tmp_path / "confA")
+    written = sidecar_path(photo).read_text(encoding="utf-8")
+    assert 'xmp:Rating="4"' in written and "places|sea side" in written  # darktable wrote them
+
+    params = Params(exposure_ev=0.5, contrast=10)
+    write_sidecar(photo, params)
+    log = run("get", tmp_path / "confB")
+    assert "done\ttrue" in log, log
+    lines = [line.split("\t") for line in log.splitlines()]
+    assert ["rating", "4"] in lines
+    assert ["title", "T\u00eftle & <more>"] in lines
+    assert ["tag", "places|sea side"] in lines
+    history = [fields[1] for fields in lines if fields[0] == "history"]
+    assert sorted(history) == sorted(i.operation for i in build_history(params))
