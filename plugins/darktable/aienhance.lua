@@ -17,8 +17,9 @@
 
   DESCRIPTION
     Suggests white balance, exposure, tone equalizer, contrast, tone curve, saturation and HSL
-    settings for the selected images and adds them to each image's history as ordinary darktable
-    modules, so every suggestion stays editable and can be undone (ctrl+z, or the history stack).
+    settings for the selected images and appends them to each image's history as ordinary
+    darktable modules: every suggestion stays editable, and selecting the history step before
+    them takes them back.
 
   ADDITIONAL SOFTWARE NEEDED FOR THIS SCRIPT
     * the aienhance command line tool (`pip install aienhance`), darktable 4.2 or newer.
