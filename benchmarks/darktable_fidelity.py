@@ -29,9 +29,9 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from aienhance.params import CONTROLS, TONE_CURVE_X, Params  # noqa: E402
+from aienhance.params import CONTROLS, TONE_CURVE_X, Params
 
 __all__ = [
     "CONTROL_GROUPS",
@@ -157,7 +157,8 @@ def render_aienhance(pixels: np.ndarray, params: Params) -> np.ndarray:
 def darktable_version() -> str:
     if DARKTABLE_CLI is None:
         return "not installed"
-    proc = subprocess.run([DARKTABLE_CLI, "--version"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([DARKTABLE_CLI, "--version"], capture_output=True, text=True, timeout=60,
+                          check=False)
     for line in (proc.stdout + proc.stderr).splitlines():
         if "darktable" in line.lower() and any(ch.isdigit() for ch in line):
             return line.strip()
@@ -198,7 +199,7 @@ def run_darktable_batch(jobs: Sequence[tuple[str, np.ndarray, Params]], workdir:
            "--core", "--configdir", str(conf),
            "--conf", "plugins/imageio/format/tiff/bpp=32"]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     seconds = time.perf_counter() - start
     log = proc.stdout + proc.stderr
     words = ("version mismatch", "error", "failed", "could not", "can't", "cannot")
@@ -354,12 +355,12 @@ def format_report(results: dict[str, FidelityResult], *, images: Sequence[Fideli
         f"* command: `{command}`",
         f"* date: {now}; wall time {seconds:.0f} s, of which darktable-cli {batch.seconds:.0f} s",
         f"* darktable: {darktable_version()}",
-        f"* machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} CPU(s), "
-        f"Python {platform.python_version()}",
-        f"* images ({len(images)}, longest side ≤ {size} px): "
-        + ", ".join(f"{im.name} {im.pixels.shape[1]}×{im.pixels.shape[0]}" for im in images),
-        f"* draws per control: {draws} (seed {seed}); renders: "
-        f"{sum(r.renders for r in results.values())}",
+        (f"* machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} CPU(s), "
+         f"Python {platform.python_version()}"),
+        (f"* images ({len(images)}, longest side ≤ {size} px): "
+         + ", ".join(f"{im.name} {im.pixels.shape[1]}×{im.pixels.shape[0]}" for im in images)),
+        (f"* draws per control: {draws} (seed {seed}); renders: "
+         f"{sum(r.renders for r in results.values())}"),
         f"* darktable rejections or errors: {len(batch.rejections)}"
         + ("" if not batch.rejections else " — " + "; ".join(batch.rejections[:5])),
         "",

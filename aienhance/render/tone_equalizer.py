@@ -146,7 +146,7 @@ class MaskCoefficients(tuple):
 
     full_shape: tuple[int, int]
 
-    def __new__(cls, mean: Any, variance: Any, full_shape: tuple[int, int]) -> "MaskCoefficients":
+    def __new__(cls, mean: Any, variance: Any, full_shape: tuple[int, int]) -> MaskCoefficients:
         obj = super().__new__(cls, (mean, variance))
         obj.full_shape = (int(full_shape[0]), int(full_shape[1]))
         return obj
