@@ -49,7 +49,12 @@ def run(args: Any) -> int:
     from ..render.api import render
     from ..suggest import suggest
 
-    if os.path.abspath(args.output) == os.path.abspath(args.file):
+    same = os.path.abspath(args.output) == os.path.abspath(args.file)
+    try:  # also the same file reached through a symbolic or hard link
+        same = same or os.path.samefile(args.output, args.file)
+    except OSError:
+        pass
+    if same:
         raise UnsupportedInputError("refusing to overwrite the input photo; choose another --output")
     image = load(args.file)
     params = suggest(image) if args.suggest else _params_from_document(args.params)

@@ -211,11 +211,14 @@ def test_render_refuses_to_overwrite_the_input_by_any_name(tmp_path):
     before = sha256(photo)
     control = cli("render", "p.jpg", "--suggest", "-o", "fresh.jpg", cwd=tmp_path)
     assert control.returncode == 0 and (tmp_path / "fresh.jpg").exists(), control.stderr
-    for output in ("p.jpg", "./p.jpg", "link.jpg", "hard.jpg", str(photo)):
-        result = cli("render", "p.jpg", "--suggest", "-o", output, cwd=tmp_path)
-        assert result.returncode != 0, f"-o {output} was accepted"
-        assert sha256(photo) == before, f"-o {output} overwrote the original"
+    cases = [("p.jpg", o) for o in ("p.jpg", "./p.jpg", "link.jpg", "hard.jpg", str(photo))]
+    cases += [("link.jpg", "p.jpg"), ("hard.jpg", "p.jpg")]  # the original reached through a link
+    for source, output in cases:
+        result = cli("render", source, "--suggest", "-o", output, cwd=tmp_path)
+        assert result.returncode != 0, f"render {source} -o {output} was accepted"
+        assert sha256(photo) == before, f"render {source} -o {output} overwrote the original"
         assert "Traceback" not in result.stderr
+        assert (tmp_path / "link.jpg").is_symlink()
 
 
 def test_raw_plus_jpeg_pair_keeps_the_raw_settings(tmp_path):
