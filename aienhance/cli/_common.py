@@ -73,6 +73,12 @@ def write_json(data: Any, out: str | None) -> None:
         with open(out, "w", encoding="utf-8") as handle:
             handle.write(text)
         return
+    if os.path.isfile(out) and os.path.getsize(out) > 0:
+        # `--out photo.jpg` must not replace a photo (or any non-JSON file) with our JSON
+        with open(out, "rb") as handle:
+            head = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+        if not head.startswith((b"{", b"[")):
+            raise UnsupportedInputError(f"refusing to replace {out!r}: it exists and is not a JSON file")
     from ..sidecar import write_atomic
 
     write_atomic(out, text.encode("utf-8"), backup=False)
