@@ -115,7 +115,7 @@ def write_one(
         entry["items"] = len(build_history(params, only=only))
         entry["output"] = os.path.abspath(write_sidecar(path, params, only=only))
     elif fmt == "dtstyle":
-        from ..adapters.darktable import build_history, write_dtstyle
+        from ..adapters.darktable import build_history, is_raw_path, write_dtstyle
 
         if out_dir is not None:
             target = Path(out_dir) / f"{index:04d}.dtstyle"
@@ -124,7 +124,7 @@ def write_one(
         else:
             raise UnsupportedInputError("--format dtstyle needs --out FILE or --out-dir DIR")
         name = f"{style_prefix}{index:04d}"
-        write_dtstyle(target, params, name=name, only=only,
+        write_dtstyle(target, params, name=name, only=only, raw=is_raw_path(path),
                       description=f"aienhance suggestion for {Path(path).name}")
         entry["items"] = len(build_history(params, only=only))
         entry["output"], entry["style_name"] = os.path.abspath(target), name

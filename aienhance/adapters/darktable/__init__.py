@@ -74,6 +74,7 @@ def write_sidecar(
     params: Params | Mapping[str, Any],
     *,
     only: Iterable[str] | None = None,
+    raw: bool | None = None,
     display_transform: bool = False,
     backup: bool = True,
 ) -> Path:
@@ -91,6 +92,9 @@ def write_sidecar(
         The parameters, as :class:`Params` or its dict form.
     only
         Restrict the history to these darktable operations (see :func:`build_history`).
+    raw
+        Whether the image is a camera raw file (selects the module order); guessed from the
+        suffix when ``None``.
     display_transform
         Add darktable's ``sigmoid`` (see :func:`build_history`); off by default so darktable
         shows what aienhance's preview shows.
@@ -111,9 +115,10 @@ def write_sidecar(
     items = build_history(params, only=only, display_transform=display_transform)
     target = sidecar_path(image_path)
     name = Path(image_path).name
+    raw = is_raw_path(image_path) if raw is None else raw
 
     def merge(tree):
-        return merge_history(tree, items, image_name=name)
+        return merge_history(tree, items, image_name=name, raw=raw)
 
     update_xmp(target, merge, backup=backup)
     return target
@@ -131,6 +136,7 @@ def write_dtstyle(
     name: str | None = None,
     description: str = "aienhance suggestion",
     only: Iterable[str] | None = None,
+    raw: bool = False,
     display_transform: bool = False,
 ) -> Path:
     """Write ``params`` as a darktable ``.dtstyle`` file at ``path``.
@@ -141,10 +147,12 @@ def write_dtstyle(
         Output file (conventionally ``<name>.dtstyle``).
     name
         Style name; the file's stem when ``None``.
+    raw
+        The style is for a raw file (module order, see :mod:`.iop_order`).
     display_transform
         Add darktable's ``sigmoid``, see :func:`build_history`.
     """
     params = _as_params(params)
     path = Path(path)
     items = build_history(params, only=only, display_transform=display_transform)
-    return write_dtstyle_file(path, items, name=name or path.stem, description=description)
+    return write_dtstyle_file(path, items, name=name or path.stem, description=description, raw=raw)

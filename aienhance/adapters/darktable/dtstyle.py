@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ...sidecar import write_atomic
 from .history import HistoryItem
-from .iop_order import AIENHANCE_ORDER, format_iop_order_list, merge_iop_order
+from .iop_order import format_iop_order_list, merge_iop_order
 
 __all__ = ["DTSTYLE_VERSION", "dtstyle_bytes", "read_dtstyle", "write_dtstyle_file"]
 
@@ -33,6 +33,7 @@ def dtstyle_bytes(
     name: str,
     description: str = "",
     iop_order: Sequence[tuple[str, int]] | None = None,
+    raw: bool = False,
 ) -> bytes:
     """The ``.dtstyle`` document for ``items``.
 
@@ -46,9 +47,11 @@ def dtstyle_bytes(
         Shown in darktable's styles module.
     iop_order
         Module order written to ``<iop_list>``; aienhance's custom order by default.
+    raw
+        The style is for a raw file: use the raw variant of our order (:mod:`.iop_order`).
     """
     if iop_order is None:
-        iop_order = merge_iop_order(AIENHANCE_ORDER, [(i.operation, i.multi_priority) for i in items])
+        iop_order = merge_iop_order(None, [(i.operation, i.multi_priority) for i in items], raw=raw)
     root = ET.Element("darktable_style", {"version": DTSTYLE_VERSION})
     info = ET.SubElement(root, "info")
     ET.SubElement(info, "name").text = name
@@ -79,10 +82,11 @@ def write_dtstyle_file(
     *,
     name: str,
     description: str = "",
+    raw: bool = False,
 ) -> Path:
     """Write :func:`dtstyle_bytes` atomically to ``path`` and return the path."""
     path = Path(path)
-    write_atomic(path, dtstyle_bytes(items, name=name, description=description), backup=False)
+    write_atomic(path, dtstyle_bytes(items, name=name, description=description, raw=raw), backup=False)
     return path
 
 

@@ -7,10 +7,17 @@ on a JPEG/TIFF that means on display-encoded data, which is wrong (``reference/d
 §1.7). The built-in "v3.0 for JPEG/non-RAW" order (version 3) fixes that but still runs
 ``channelmixerrgb`` (our white balance) *after* ``toneequal``.
 
-So aienhance writes a **custom** order (``iop_order_version = 0`` plus ``iop_order_list``): the
-v3.0-for-JPEG list with ``channelmixerrgb`` moved directly in front of ``exposure``. The list is a
-comma-separated ``operation,multi_priority`` sequence, the format darktable uses in XMP
-(``darktable:iop_order_list``) and in ``.dtstyle`` ``<iop_list>``.
+So aienhance writes a **custom** order (``iop_order_version = 0`` plus ``iop_order_list``):
+
+* rendered files (JPEG, PNG, TIFF …): the v3.0-for-JPEG list with ``channelmixerrgb`` moved
+  directly in front of ``exposure`` (:data:`AIENHANCE_ORDER`);
+* raw files: the v3.0 list with ``colorin`` and ``channelmixerrgb`` moved directly in front of
+  ``exposure`` (:data:`AIENHANCE_RAW_ORDER`), so the modules that expect camera data (demosaic,
+  profiled denoise, lens correction …) keep running before ``colorin`` as darktable intends, and
+  ours run on linear Rec.2020 like the renderer.
+
+The list is a comma-separated ``operation,multi_priority`` sequence, the format darktable uses in
+XMP (``darktable:iop_order_list``) and in ``.dtstyle`` ``<iop_list>``.
 """
 
 from __future__ import annotations
@@ -21,11 +28,14 @@ from ...errors import AdapterError
 
 __all__ = [
     "AIENHANCE_ORDER",
+    "AIENHANCE_RAW_ORDER",
     "IOP_ORDER_CUSTOM",
     "IOP_ORDER_LEGACY",
     "IOP_ORDER_V30",
     "IOP_ORDER_V30_JPG",
     "V30_JPG_ORDER",
+    "V30_ORDER",
+    "aienhance_order",
     "format_iop_order_list",
     "merge_iop_order",
     "parse_iop_order_list",
@@ -56,14 +66,42 @@ V30_JPG_ORDER: tuple[str, ...] = (
 )
 
 
-def _aienhance_order() -> tuple[tuple[str, int], ...]:
-    ops = [op for op in V30_JPG_ORDER if op != "channelmixerrgb"]
-    ops.insert(ops.index("exposure"), "channelmixerrgb")
+#: darktable 4.2.1's "v3.0" order (the default for every new image), as darktable exports it for
+#: an image with ``iop_order_version = 2`` (``dt.styles.create`` + ``dt.styles.export``).
+V30_ORDER: tuple[str, ...] = (
+    "rawprepare", "invert", "temperature", "highlights", "cacorrect", "hotpixels", "rawdenoise",
+    "demosaic", "denoiseprofile", "bilateral", "rotatepixels", "scalepixels", "lens",
+    "cacorrectrgb", "hazeremoval", "ashift", "flip", "clipping", "liquify", "spots", "retouch",
+    "exposure", "mask_manager", "tonemap", "toneequal", "crop", "graduatednd", "profile_gamma",
+    "equalizer", "colorin", "channelmixerrgb", "diffuse", "censorize", "negadoctor", "blurs",
+    "nlmeans", "colorchecker", "defringe", "atrous", "lowpass", "highpass", "sharpen",
+    "colortransfer", "colormapping", "channelmixer", "basicadj", "colorbalance", "colorbalancergb",
+    "rgbcurve", "rgblevels", "basecurve", "filmic", "sigmoid", "filmicrgb", "lut3d", "colisa",
+    "tonecurve", "levels", "shadhi", "zonesystem", "globaltonemap", "relight", "bilat",
+    "colorcorrection", "colorcontrast", "velvia", "vibrance", "colorzones", "bloom", "colorize",
+    "lowlight", "monochrome", "grain", "soften", "splittoning", "vignette", "colorreconstruct",
+    "colorout", "clahe", "finalscale", "overexposed", "rawoverexposed", "dither", "borders",
+    "watermark", "gamma",
+)
+
+
+def _moved_before_exposure(base: tuple[str, ...], moved: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    ops = [op for op in base if op not in moved]
+    at = ops.index("exposure")
+    ops[at:at] = list(moved)
     return tuple((op, 0) for op in ops)
 
 
-#: Our order: v3.0-for-JPEG with ``channelmixerrgb`` just before ``exposure``.
-AIENHANCE_ORDER: tuple[tuple[str, int], ...] = _aienhance_order()
+#: Our order for rendered files: v3.0-for-JPEG with ``channelmixerrgb`` just before ``exposure``.
+AIENHANCE_ORDER: tuple[tuple[str, int], ...] = _moved_before_exposure(V30_JPG_ORDER, ("channelmixerrgb",))
+#: Our order for raw files: v3.0 with ``colorin``, ``channelmixerrgb`` just before ``exposure``.
+AIENHANCE_RAW_ORDER: tuple[tuple[str, int], ...] = _moved_before_exposure(
+    V30_ORDER, ("colorin", "channelmixerrgb"))
+
+
+def aienhance_order(*, raw: bool = False) -> tuple[tuple[str, int], ...]:
+    """:data:`AIENHANCE_RAW_ORDER` for raw files, else :data:`AIENHANCE_ORDER`."""
+    return AIENHANCE_RAW_ORDER if raw else AIENHANCE_ORDER
 
 
 def parse_iop_order_list(text: str) -> list[tuple[str, int]]:
@@ -94,6 +132,8 @@ def format_iop_order_list(order: Iterable[tuple[str, int]]) -> str:
 def merge_iop_order(
     existing: Sequence[tuple[str, int]] | None,
     instances: Iterable[tuple[str, int]] = (),
+    *,
+    raw: bool = False,
 ) -> list[tuple[str, int]]:
     """Our order, keeping every extra instance an existing custom order or history needs.
 
@@ -107,12 +147,14 @@ def merge_iop_order(
     instances
         ``(operation, multi_priority)`` pairs used by the history; any missing one is inserted
         after its operation's other instances.
+    raw
+        Start from :data:`AIENHANCE_RAW_ORDER` instead of :data:`AIENHANCE_ORDER`.
 
     Returns
     -------
     list of (str, int)
     """
-    order = list(AIENHANCE_ORDER)
+    order = list(aienhance_order(raw=raw))
     present = set(order)
 
     def insert_after_same_op(entry: tuple[str, int], anchor: tuple[str, int] | None) -> None:

@@ -4,7 +4,8 @@ Merging keeps everything already in the sidecar: every history item (including u
 above ``history_end``), masks, tags, rating, labels, other tools' metadata and namespaces. Our
 items are inserted at ``history_end`` (so they become the newest *applied* steps; undone steps
 stay undone after them), ``history_end`` is advanced, and the module order is set to aienhance's
-custom order (:mod:`.iop_order`), keeping extra instances of an existing custom order.
+custom order for raw or rendered files (:mod:`.iop_order`), keeping extra instances of an
+existing custom order.
 ``history_current_hash`` is dropped because the history changed; darktable recomputes it.
 
 The XMP attributes follow darktable 4.2.1's writer (``src/common/exif.cc``); see
@@ -164,6 +165,7 @@ def merge_history(
     items: Sequence[HistoryItem],
     *,
     image_name: str | None = None,
+    raw: bool = False,
 ) -> XmpTree:
     """Append ``items`` to the darktable history of ``tree`` (or of a new sidecar).
 
@@ -176,6 +178,8 @@ def merge_history(
         History items, in the order they should be applied.
     image_name
         File name of the image, written as ``xmpMM:DerivedFrom`` in a new sidecar.
+    raw
+        The image is a camera raw file (selects the module order, see :mod:`.iop_order`).
 
     Returns
     -------
@@ -227,7 +231,7 @@ def merge_history(
             instances.append((entry["operation"], int(entry.get("multi_priority", "0"))))
         except (KeyError, ValueError):
             continue
-    order = merge_iop_order(existing_order, instances)
+    order = merge_iop_order(existing_order, instances, raw=raw)
     _set(desc, "iop_order_version", str(IOP_ORDER_CUSTOM))
     _set(desc, "iop_order_list", format_iop_order_list(order))
     for stale in ("history_current_hash",):

@@ -67,6 +67,14 @@ def test_dtstyle_has_darktables_layout():
     assert sorted(ours["iop_list"].split(",")[0::2]) == sorted(sample["iop_list"].split(",")[0::2])
 
 
+def test_dtstyle_for_a_raw_file_carries_the_raw_order(tmp_path, params_file):
+    out = tmp_path / "x.dtstyle"
+    assert main(["sidecar", str(tmp_path / "IMG_2.CR2"), "--params", str(params_file), "--format", "dtstyle",
+                 "--out", str(out)]) == 0
+    ops = read_dtstyle(out.read_bytes())["iop_list"].split(",")[0::2]
+    assert ops.index("lens") < ops.index("colorin") < ops.index("channelmixerrgb") < ops.index("exposure")
+
+
 def test_batch_errors_are_reported_and_exit_1(tmp_path):
     good = tmp_path / "good.jpg"
     shutil.copy(ROOT / "aienhance" / "samples" / "chelsea.jpg", good)

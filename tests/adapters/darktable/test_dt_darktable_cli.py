@@ -109,8 +109,8 @@ def _write_dng(path, linear_srgb, wb_gains):
 
 
 def test_raw_input_white_balance_on_top_of_as_shot(tmp_path, run_darktable):
-    """A raw file (synthetic DNG): darktable applies the as-shot white balance itself, our colour
-    calibration multiplies linear Rec.2020 by the gains on top, exposure before tone modules."""
+    """A raw file (synthetic DNG) with the raw module order: darktable applies the as-shot white
+    balance itself, our colour calibration multiplies linear Rec.2020 by the gains on top."""
     pytest.importorskip("pidng")
     h, w = 64, 96
     scene = np.zeros((h, w, 3))
@@ -122,8 +122,8 @@ def test_raw_input_white_balance_on_top_of_as_shot(tmp_path, run_darktable):
     base_items = build_history(Params(), only=("exposure",), skip_neutral=False)
     gains = np.array([1.2, 1.0, 0.85])
     wb_items = base_items + [HistoryItem("channelmixerrgb", m.pack_channelmixerrgb(gains))]
-    base_xmp.write_bytes(serialise_xmp(merge_history(None, base_items, image_name=image.name)))
-    wb_xmp.write_bytes(serialise_xmp(merge_history(None, wb_items, image_name=image.name)))
+    base_xmp.write_bytes(serialise_xmp(merge_history(None, base_items, image_name=image.name, raw=True)))
+    wb_xmp.write_bytes(serialise_xmp(merge_history(None, wb_items, image_name=image.name, raw=True)))
     base_run = run_darktable(image, base_xmp, tmp_path / "base.tif")
     wb_run = run_darktable(image, wb_xmp, tmp_path / "wb.tif")
     for run in (base_run, wb_run):

@@ -16,6 +16,7 @@ from aienhance.adapters.darktable import (
 )
 from aienhance.adapters.darktable.iop_order import (
     AIENHANCE_ORDER,
+    V30_ORDER,
     V30_JPG_ORDER,
     merge_iop_order,
     parse_iop_order_list,
@@ -162,7 +163,25 @@ def test_iop_order_keeps_extra_instances():
     assert ("some_future_module", 0) in merged
     assert merged.index(("colorbalancergb", 2)) == merged.index(("colorbalancergb", 0)) + 1
     assert len(set(merged)) == len(merged)
-    assert sorted(op for op, _ in AIENHANCE_ORDER) == sorted(V30_JPG_ORDER)
+    assert sorted(op for op, _ in AIENHANCE_ORDER) == sorted(V30_JPG_ORDER) == sorted(V30_ORDER)
+
+
+@pytest.mark.parametrize("name", ["IMG_1.NEF", "b.dng", "c.CR3"])
+def test_raw_files_keep_camera_data_modules_before_colorin(tmp_path, name):
+    path = write_sidecar(tmp_path / name, PARAMS)
+    order = parse_iop_order_list(_desc(read_xmp(path)).get(DT + "iop_order_list"))
+    ops = [op for op, _ in order]
+    at = ops.index
+    assert at("demosaic") < at("denoiseprofile") < at("lens") < at("retouch") < at("colorin")
+    assert at("colorin") + 1 == at("channelmixerrgb") and at("channelmixerrgb") + 1 == at("exposure")
+    assert at("exposure") < at("toneequal") < at("colorbalancergb") < at("rgbcurve") < at("colorzones")
+
+
+def test_rendered_files_use_the_jpeg_order(tmp_path):
+    path = write_sidecar(tmp_path / "a.png", PARAMS)
+    ops = [op for op, _ in parse_iop_order_list(_desc(read_xmp(path)).get(DT + "iop_order_list"))]
+    assert ops.index("colorin") == ops.index("demosaic") + 1
+    assert ops.index("channelmixerrgb") + 1 == ops.index("exposure")
 
 
 def test_written_file_is_well_formed_xml(tmp_path):
