@@ -249,3 +249,25 @@ def test_raw_plus_jpeg_pair_keeps_the_raw_settings(tmp_path):
         after.update(d.attrib)
     assert after.get(crs + "RawFileName") == raw.name, "the JPEG's settings replaced the raw's in IMG_1.xmp"
     assert after.get(crs + "Temperature") == raw_settings[crs + "Temperature"]
+
+
+@pytest.mark.parametrize("command", [
+    ["suggest", "p.jpg", "--out", "p.jpg"],
+    ["suggest", "p.jpg", "--out", "other.png"],
+    ["sidecar", "--suggest", "--format", "darktable", "--result", "p.jpg", "p.jpg"],
+    ["sidecar", "--suggest", "--format", "darktable", "--result", "other.png", "p.jpg"],
+    ["sidecar", "--suggest", "--format", "lightroom-json", "--out", "p.jpg", "p.jpg"],
+], ids=["suggest --out photo", "suggest --out other photo", "sidecar --result photo",
+        "sidecar --result other photo", "sidecar lightroom-json --out photo"])
+def test_report_outputs_never_replace_a_photo(tmp_path, command):
+    """A mistyped ``--out``/``--result`` must not turn a photo into a JSON or TSV report."""
+    from PIL import Image
+
+    shutil.copy(SAMPLES / "chelsea.jpg", tmp_path / "p.jpg")
+    with Image.open(SAMPLES / "coffee.jpg") as im:
+        im.save(tmp_path / "other.png")
+    before = {name: sha256(tmp_path / name) for name in ("p.jpg", "other.png")}
+    result = cli(*command, cwd=tmp_path)
+    assert "Traceback" not in result.stderr
+    after = {name: sha256(tmp_path / name) for name in ("p.jpg", "other.png")}
+    assert after == before, f"{' '.join(command)} replaced a photo (exit {result.returncode})"
