@@ -13,16 +13,18 @@ What it does (all generated inputs, nothing downloaded; about 3-5 minutes on 2 c
    time limit). A valid photo that is refused and a hostile one that is accepted are listed too.
 2. Photos with hostile existing sidecars (entity bomb, external entity, DTD, truncated, binary,
    not XMP, empty) and hostile parameter files go through the sidecar-writing commands.
-3. Foreign sidecars (darktable-written, Lightroom-style, exiftool-written) get our sidecar merged
+3. Output options (``--out``, ``-o``, ``--result``) that name a photo, directly or through a
+   symbolic or hard link to the input, must never replace it.
+4. Foreign sidecars (darktable-written, Lightroom-style, exiftool-written) get our sidecar merged
    in; every property we do not own is compared before and after (*fields lost*), and exiftool
    reads every foreign tag back.
-4. Atomicity: a writer is SIGKILLed at random moments (torn files), concurrent processes update one
+5. Atomicity: a writer is SIGKILLed at random moments (torn files), concurrent processes update one
    sidecar (lost updates).
-5. Fuzzing: mutated XMP bytes through the XMP reader and random JSON through ``Params``
+6. Fuzzing: mutated XMP bytes through the XMP reader and random JSON through ``Params``
    (exceptions other than the documented ones).
-6. *Files changed*: every file that existed in the corpus folders before the runs is hashed
+7. *Files changed*: every file that existed in the corpus folders before the runs is hashed
    before and after; any change (other than our merge into the foreign sidecars of step 3, which
-   step 3 checks field by field), any deletion and any stray new file (lock, temp file, ``PWNED``)
+   step 4 checks field by field), any deletion and any stray new file (lock, temp file, ``PWNED``)
    counts.
 """
 
@@ -169,6 +171,41 @@ def run_hostile_params(work: Path, log, names) -> dict:
     return {"folder": folder, "tally": tally, "problems": problems, "count": len(names) * 3}
 
 
+MISTYPED_OUTPUTS = [
+    ["suggest", "p.jpg", "--out", "p.jpg"],
+    ["suggest", "p.jpg", "--out", "other.png"],
+    ["render", "p.jpg", "--suggest", "-o", "p.jpg"],
+    ["render", "link.jpg", "--suggest", "-o", "p.jpg"],
+    ["render", "hard.jpg", "--suggest", "-o", "p.jpg"],
+    ["sidecar", "--suggest", "--format", "darktable", "--result", "p.jpg", "p.jpg"],
+    ["sidecar", "--suggest", "--format", "darktable", "--result", "other.png", "p.jpg"],
+    ["sidecar", "--suggest", "--format", "lightroom-json", "--out", "p.jpg", "p.jpg"],
+    ["sidecar", "--suggest", "--format", "dtstyle", "--out", "p.jpg", "p.jpg"],
+]
+
+
+def run_mistyped_outputs(work: Path, log) -> dict:
+    """Output options pointing at a photo (directly or through a link) must never replace it."""
+    from PIL import Image
+
+    rows = []
+    for i, command in enumerate(MISTYPED_OUTPUTS):
+        folder = work / f"mistyped_{i}"
+        folder.mkdir()
+        shutil.copy(ROOT / "aienhance" / "samples" / "chelsea.jpg", folder / "p.jpg")
+        os.symlink("p.jpg", folder / "link.jpg")
+        os.link(folder / "p.jpg", folder / "hard.jpg")
+        with Image.open(ROOT / "aienhance" / "samples" / "coffee.jpg") as im:
+            im.save(folder / "other.png")
+        before = {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in ("p.jpg", "other.png")}
+        kind, done, _ = cli(command, folder)
+        after = {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in ("p.jpg", "other.png")}
+        changed = [n for n in before if before[n] != after[n]]
+        rows.append((" ".join(command), kind, changed))
+        log(f"  {' '.join(command)}: {kind}, photos replaced: {changed}")
+    return {"rows": rows, "changed": sum(len(r[2]) for r in rows)}
+
+
 # -- 3. foreign sidecars ----------------------------------------------------------------------------
 
 EXIFTOOL_TAGS = [
@@ -245,6 +282,26 @@ def run_foreign(work: Path, log) -> dict:
         rows.append((label, editor, kind, len(lost), len(tag_loss), (folder / f"{sidecar.name}.bak").exists(),
                      "; ".join(_short(str(x), 60) for x in lost[:3] + tag_loss[:3])))
         log(f"  foreign {label}: {kind}, facts lost {len(lost)}, exiftool tags lost {len(tag_loss)}")
+    # RAW+JPEG pair: Camera Raw's sidecar of IMG_1.<raw> is IMG_1.xmp, the same name a JPEG's
+    # Lightroom sidecar gets; the JPEG's suggestion must not replace the raw's settings.
+    try:
+        import numpy as np
+
+        from tests.io.factory import write_dng
+
+        lin = np.linspace(0.02, 0.8, 48 * 64 * 3, dtype=np.float32).reshape(48, 64, 3)
+        raw = Path(write_dng(folder / "IMG_1.dng", lin))
+        shutil.copy(samples / "coffee.jpg", folder / "IMG_1.jpg")
+        cli(["suggest", "--sidecar", "lightroom", "--out", "-", raw.name], folder)
+        raw_sidecar = (folder / "IMG_1.xmp").read_bytes()
+        kind, _, _ = cli(["suggest", "--sidecar", "lightroom", "--out", "-", "IMG_1.jpg"], folder)
+        lost = lost_facts(raw_sidecar, (folder / "IMG_1.xmp").read_bytes())
+        total_facts_lost += len(lost)
+        rows.append(("RAW+JPEG pair: the raw's own Lightroom sidecar IMG_1.xmp, then IMG_1.jpg written",
+                     "lightroom", kind, len(lost), 0, True, "; ".join(_short(str(x), 60) for x in lost[:3])))
+        log(f"  RAW+JPEG pair: raw settings lost {len(lost)}")
+    except ImportError:
+        pass
     return {"folder": folder, "rows": rows, "facts_lost": total_facts_lost, "tags_lost": total_tags_lost,
             "sidecars": {str(s.relative_to(folder)) for _, s, _ in placed.values()}, "exiftool": has_exiftool}
 
@@ -427,7 +484,7 @@ def write_report(results: dict, out: str) -> None:
                + sum(fuzz["params_unexpected"].values()) + sum(fuzz["xmp_unexpected"].values()))
     hangs = (photos["tally"]["hang"] + params["tally"]["hang"]
              + sum(1 for r in hostile["results"].values() if r["kind"] == "hang"))
-    files_changed = len(changes["modified"]) + len(changes["deleted"])
+    files_changed = len(changes["modified"]) + len(changes["deleted"]) + results["mistyped"]["changed"]
     fields_lost = foreign["facts_lost"] + foreign["tags_lost"] + conc["lost"] + kills["torn"]
     hostile_accepted = sum(len(r["written"]) for r in hostile["results"].values())
     L = []
@@ -442,7 +499,7 @@ def write_report(results: dict, out: str) -> None:
     L.append(f"| CLI runs on the photo corpus (3 commands × {len(photos['cases'])} inputs) | {runs} | |")
     L.append(f"| crashes (traceback, undocumented exit code, signal, or an undocumented exception in fuzzing) | {crashes} | 0 |")
     L.append(f"| hangs (no exit within {TIME_LIMIT} s) | {hangs} | 0 |")
-    L.append(f"| files changed (existing files modified or deleted, originals included) | {files_changed} | 0 |")
+    L.append(f"| files changed (existing files modified or deleted, originals included; photos replaced by a mistyped output option) | {files_changed} | 0 |")
     L.append(f"| stray files left (lock, temp, `PWNED`) | {len(changes['stray'])} | 0 |")
     L.append(f"| fields lost (foreign XMP facts + exiftool tags + lost concurrent updates + torn writes) | {fields_lost} | 0 |")
     L.append(f"| hostile existing sidecars overwritten | {hostile_accepted} of {hostile_runs} | 0 |")
@@ -478,7 +535,14 @@ def write_report(results: dict, out: str) -> None:
     for name, command, kind, message in params["problems"]:
         L.append(f"| ↳ `{name}` with `{command}` | {kind}: {message.replace('|', '/')} |")
     L.append("")
-    L.append("## 3. Foreign sidecars: nothing lost\n")
+    L.append("## 3. Output options pointing at a photo\n")
+    L.append("A mistyped `--out`, `-o` or `--result` that names a photo (directly, or the input reached "
+             "through a symbolic or hard link) must be refused, never replace the photo.\n")
+    L.append("| command (`p.jpg` photo, `link.jpg` → `p.jpg`, `hard.jpg` = hard link, `other.png` photo) | run | photos replaced |\n|---|---|---|")
+    for command, kind, changed in results["mistyped"]["rows"]:
+        L.append(f"| `{command}` | {kind} | {', '.join(changed) if changed else 'none'} |")
+    L.append("")
+    L.append("## 4. Foreign sidecars: nothing lost\n")
     L.append("Our sidecar is merged into sidecars written by other tools; every property we do not own is compared "
              "before and after as XMP facts (`tests/reliability/xmp_diff.py`), darktable's old history items must "
              "stay in order, and exiftool must read every foreign tag back unchanged. The previous file is kept "
@@ -488,7 +552,7 @@ def write_report(results: dict, out: str) -> None:
         L.append(f"| {label} | {editor} | {kind} | {lost} | {tags if foreign['exiftool'] else 'n/a'} | "
                  f"{'yes' if bak else 'no'} | {detail.replace('|', '/')} |")
     L.append("")
-    L.append("## 4. Atomic writes and locking\n")
+    L.append("## 5. Atomic writes and locking\n")
     L.append("| check | result |\n|---|---|")
     L.append(f"| writer SIGKILLed at a random moment while rewriting a 200 kB sidecar in a loop | "
              f"{kills['rounds']} rounds, {kills['torn']} torn sidecars or backups; after the next write "
@@ -496,14 +560,14 @@ def write_report(results: dict, out: str) -> None:
     L.append(f"| {conc['writers']} processes × {conc['updates']} read-merge-write updates of one sidecar | "
              f"{conc['lost']} updates lost |")
     L.append("")
-    L.append("## 5. Fuzzing\n")
+    L.append("## 6. Fuzzing\n")
     L.append("| parser | inputs | undocumented exceptions |\n|---|---:|---|")
     L.append(f"| `Params.from_dict` / `from_json` (random JSON incl. huge ints, NaN, deep nesting) | {fuzz['params']} | "
              f"{dict(fuzz['params_unexpected']) or 'none'} |")
     L.append(f"| `aienhance.sidecar.parse_xmp_bytes` (mutated real and hostile XMP) | {fuzz['xmp']} | "
              f"{dict(fuzz['xmp_unexpected']) or 'none'} |")
     L.append("")
-    L.append("## 6. Files changed\n")
+    L.append("## 7. Files changed\n")
     L.append(f"{changes['checked']} files existed in the corpus folders before the runs (photos, hostile sidecars, "
              "parameter files, symlinks, FIFO). After all runs: "
              f"{len(changes['modified'])} modified, {len(changes['deleted'])} deleted, "
@@ -519,7 +583,14 @@ def write_report(results: dict, out: str) -> None:
              "* **Writes** next to photos go through `aienhance.sidecar.write_atomic` (lock, backup, temp file, "
              "fsync, rename); originals are never opened for writing (`render` refuses existing outputs).\n"
              "* **Plug-ins** pass photo names in a list/job file, never on the command line; the few paths on "
-             "the command line are quoted once, where the command is built.\n")
+             "the command line are quoted once, where the command is built.\n"
+             "* **Special files and links.** A sidecar that is a FIFO, device, directory, or a symbolic link to "
+             "one of those or to nothing is refused before any lock file is created; reading never blocks. "
+             "A symbolic link to a regular sidecar is followed (the link stays a link).\n"
+             "* **Known limits of rename-based writes.** A sidecar with a second hard link loses the link "
+             "(the other name keeps the previous version); extended attributes and ACLs are not carried "
+             "over (the permission bits are). The lock file `<sidecar>.lock` exists only while writing; "
+             "a writer killed at any moment leaves at most an orphan temp file, removed by the next write.\n")
     loaders = ROOT / "docs" / "reliability_loaders.md"
     if loaders.exists():
         L.append("## Image loaders (from docs/reliability_loaders.md)\n")
@@ -559,6 +630,8 @@ def main(argv: list[str] | None = None) -> int:
         log("hostile parameters")
         results["params"] = run_hostile_params(work, log, param_names)
         after_corpus = snapshot(work)
+        log("mistyped outputs")
+        results["mistyped"] = run_mistyped_outputs(work, log)
         log("foreign sidecars")
         results["foreign"] = run_foreign(work, log)
         log("atomicity")

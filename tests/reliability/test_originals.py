@@ -257,8 +257,9 @@ def test_raw_plus_jpeg_pair_keeps_the_raw_settings(tmp_path):
     ["sidecar", "--suggest", "--format", "darktable", "--result", "p.jpg", "p.jpg"],
     ["sidecar", "--suggest", "--format", "darktable", "--result", "other.png", "p.jpg"],
     ["sidecar", "--suggest", "--format", "lightroom-json", "--out", "p.jpg", "p.jpg"],
+    ["sidecar", "--suggest", "--format", "dtstyle", "--out", "p.jpg", "p.jpg"],
 ], ids=["suggest --out photo", "suggest --out other photo", "sidecar --result photo",
-        "sidecar --result other photo", "sidecar lightroom-json --out photo"])
+        "sidecar --result other photo", "sidecar lightroom-json --out photo", "sidecar dtstyle --out photo"])
 def test_report_outputs_never_replace_a_photo(tmp_path, command):
     """A mistyped ``--out``/``--result`` must not turn a photo into a JSON or TSV report."""
     from PIL import Image
