@@ -148,7 +148,9 @@ def decode_with_pillow(
             check_pixel_count(width, height, max_pixels, path.name)
             fmt = "JPEG" if image.format == "MPO" else str(image.format)
             icc = image.info.get("icc_profile")
-            facts, orientation = exif_from_pillow(image)
+            # Pillow's PNG getexif() decodes the whole image when eXIf is not before IDAT:
+            # read PNG EXIF only once the pixels are loaded (or when it is already at hand).
+            facts, orientation = ({}, None) if fmt == "PNG" else exif_from_pillow(image)
             frames = 1
             if getattr(image, "is_animated", False) and fmt != "JPEG":
                 frames = int(getattr(image, "n_frames", 2)) if fmt != "GIF" else 2
@@ -161,14 +163,17 @@ def decode_with_pillow(
                     samples16 = _decode_png16(path)
             if draft_side is not None and fmt == "JPEG" and samples16 is None:
                 image.draft(None, (draft_side, draft_side))
-            if samples16 is not None:
-                pass  # decoded by imagecodecs: Pillow's 8-bit decode is not needed
+            if samples16 is not None:  # decoded by imagecodecs: no 8-bit decode by Pillow
+                if "exif" in image.info:
+                    facts, orientation = exif_from_pillow(image)
             elif image.mode == "CMYK":
                 image.load()
                 image = _cmyk_to_rgb(image, icc)
                 icc = None  # already in sRGB
             else:
                 image.load()
+                if fmt == "PNG":
+                    facts, orientation = exif_from_pillow(image)
             if samples16 is not None:
                 channels = samples16.shape[-1] if samples16.ndim == 3 else 1
                 alpha = None

@@ -466,3 +466,16 @@ def test_known_unsupported_formats_say_so(tmp_path, name, head):
     (tmp_path / "x.img").write_bytes(head + b"\0" * 100)
     with pytest.raises(UnsupportedInputError, match=name.split("/")[0]):
         load(tmp_path / "x.img")
+
+
+def test_png16_with_exif_orientation(tmp_path):
+    codes = (np.random.default_rng(10).random((6, 10, 3)) * 65535).astype(np.uint16)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    payload = exif.tobytes()
+    payload = payload[6:] if payload.startswith(b"Exif\0\0") else payload
+    path = write_png_raw(tmp_path / "o16.png", codes, extra_chunks=[(b"eXIf", payload)])
+    image = load(path)
+    assert image.bit_depth == 16 and image.metadata["orientation"] == 6
+    expected = np.rot90(_working_from_codes(codes, 65535), k=-1)
+    np.testing.assert_allclose(image.rgb, expected, atol=2e-6)
