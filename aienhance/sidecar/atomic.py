@@ -39,6 +39,39 @@ def backup_path(path: str | os.PathLike) -> Path:
     return path.with_name(path.name + ".bak")
 
 
+#: Leading bytes of image files (photos are never replaced by a sidecar, style or report).
+_IMAGE_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\xff\xd8\xff", "JPEG"),
+    (0, b"\x89PNG\r\n\x1a\n", "PNG"),
+    (0, b"II*\x00", "TIFF or TIFF-based raw"),
+    (0, b"MM\x00*", "TIFF or TIFF-based raw"),
+    (0, b"IIRO", "Olympus raw"),
+    (0, b"IIRS", "Olympus raw"),
+    (0, b"IIU\x00", "Panasonic raw"),
+    (0, b"FUJIFILMCCD-RAW", "Fujifilm raw"),
+    (0, b"\x00MRM", "Minolta raw"),
+    (0, b"FOVb", "Sigma raw"),
+    (0, b"II\x1a\x00\x00\x00HEAPCCDR", "Canon CRW raw"),
+    (4, b"ftyp", "HEIF/CR3/AVIF"),
+    (0, b"GIF8", "GIF"),
+    (0, b"8BPS", "Photoshop"),
+    (8, b"WEBP", "WebP"),
+)
+
+
+def _image_kind(path: Path) -> str | None:
+    """The image format ``path`` starts with, if it is an image file."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(32)
+    except OSError:
+        return None
+    for offset, magic, kind in _IMAGE_SIGNATURES:
+        if head[offset:offset + len(magic)] == magic:
+            return kind
+    return None
+
+
 def _fsync_directory(directory: Path) -> None:
     if not hasattr(os, "O_DIRECTORY"):  # pragma: no cover - Windows cannot open folders
         return
@@ -100,8 +133,9 @@ def write_atomic(path: str | os.PathLike, data: bytes, *, backup: bool = True) -
     Raises
     ------
     SidecarError
-        If ``path`` is not a regular file, its folder is missing or not writable, the disk is
-        full, or the lock cannot be taken. The old file is then left unchanged.
+        If ``path`` is not a regular file or is an image (a photo is never replaced by a
+        sidecar, style or report), its folder is missing or not writable, the disk is full, or
+        the lock cannot be taken. The old file is then left unchanged.
 
     Notes
     -----
@@ -119,6 +153,10 @@ def write_atomic(path: str | os.PathLike, data: bytes, *, backup: bool = True) -
             if os.path.lexists(target):
                 if not target.is_file():
                     raise SidecarError(f"sidecar {target} exists but is not a regular file")
+                kind = _image_kind(target)
+                if kind is not None:
+                    raise SidecarError(f"refusing to replace {target}: it is an image file ({kind}), "
+                                       "not a sidecar, style or report")
                 mode = os.stat(target).st_mode & 0o7777
                 if backup:
                     with open(target, "rb") as old:

@@ -483,3 +483,15 @@ def test_special_files_are_refused_without_blocking(tmp_path):
     assert sorted(os.listdir(tmp_path)) == before, "a lock, temp or backup file was created"
     assert not (tmp_path / "nowhere").exists()
     assert not Path("/dev/zero.lock").exists()
+
+
+@pytest.mark.parametrize("head", [b"\xff\xd8\xff\xe0", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*",
+                                  b"\x00\x00\x00\x18ftypcrx ", b"FUJIFILMCCD-RAW 0201"],
+                         ids=["jpeg", "png", "tiff-le", "tiff-be", "cr3", "raf"])
+def test_an_image_is_never_replaced(tmp_path, head):
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(head + b"\x00" * 100)
+    with pytest.raises(SidecarError, match="image file"):
+        write_atomic(photo, b"<x/>")
+    assert photo.read_bytes() == head + b"\x00" * 100
+    assert sorted(os.listdir(tmp_path)) == ["photo.jpg"]
