@@ -75,13 +75,15 @@ def test_tiff(tmp_path_factory) -> Path:
 def run_darktable(dt_configdir):
     """Run ``darktable-cli IMAGE [XMP] OUT --verbose --core --configdir …`` (float TIFF out)."""
 
-    def run(image: Path, xmp: Path | None, out: Path, *extra: str, timeout: float = 120) -> DarktableRun:
+    def run(image: Path, xmp: Path | None, out: Path, *extra: str, cli_args: tuple[str, ...] = (),
+            timeout: float = 120) -> DarktableRun:
+        """``cli_args`` go before ``--core`` (e.g. ``--width``), ``extra`` after it (core options)."""
         if DARKTABLE_CLI is None:
             pytest.skip("darktable-cli is not installed")
         cmd = [DARKTABLE_CLI, str(image)]
         if xmp is not None:
             cmd.append(str(xmp))
-        cmd += [str(out), "--verbose", "--core", "--configdir", str(dt_configdir),
+        cmd += [str(out), *cli_args, "--verbose", "--core", "--configdir", str(dt_configdir),
                 "--conf", "plugins/imageio/format/tiff/bpp=32", *extra]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         return DarktableRun(proc.returncode, proc.stdout, proc.stderr, out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -135,3 +136,29 @@ def test_raw_input_white_balance_on_top_of_as_shot(tmp_path, run_darktable):
     mask = (base > 0.02) & (base < 0.5)
     ratio = np.where(mask, out / np.where(base > 0, base, 1.0), np.nan).reshape(-1, 3)
     assert np.nanmedian(ratio, axis=0) == pytest.approx(gains, rel=2e-3)
+
+
+CANON_CR2 = Path(__file__).resolve().parents[2] / "data" / "cache" / "IMG_5952.CR2"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CANON_CR2.exists(), reason="IMG_5952.CR2 not available: run tests/fetch_test_data.sh")
+def test_real_camera_raw_accepts_every_module_and_reproduces_gains(tmp_path, run_darktable):
+    image = tmp_path / CANON_CR2.name
+    shutil.copy(CANON_CR2, image)
+    base_items = build_history(Params(), only=("exposure",), skip_neutral=False)
+    gains = np.array([1.2, 1.0, 0.85])
+    wb_items = base_items + [HistoryItem("channelmixerrgb", m.pack_channelmixerrgb(gains))]
+    runs = {}
+    for name, items in (("base", base_items), ("wb", wb_items), ("all", build_history(ALL))):
+        xmp = tmp_path / f"{name}.xmp"
+        xmp.write_bytes(serialise_xmp(merge_history(None, items, image_name=image.name, raw=True)))
+        run = run_darktable(image, xmp, tmp_path / f"{name}.tif",
+                            cli_args=("--width", "600", "--height", "600", "--hq", "false"))
+        assert run.returncode == 0 and "version mismatch" not in run.log, run.log
+        assert sorted(run.history_lines()) == sorted(DISPLAY_NAMES[i.operation] for i in items)
+        runs[name] = run
+    base, out = runs["base"].linear_rec2020(), runs["wb"].linear_rec2020()
+    mask = (base > 0.02) & (base < 0.5) & (out < 0.9)
+    ratio = np.where(mask, out / np.where(base > 0, base, 1.0), np.nan).reshape(-1, 3)
+    assert np.nanmedian(ratio, axis=0) == pytest.approx(gains, rel=1e-3)
