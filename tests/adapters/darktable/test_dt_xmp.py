@@ -16,8 +16,8 @@ from aienhance.adapters.darktable import (
 )
 from aienhance.adapters.darktable.iop_order import (
     AIENHANCE_ORDER,
-    V30_ORDER,
     V30_JPG_ORDER,
+    V30_ORDER,
     merge_iop_order,
     parse_iop_order_list,
 )
