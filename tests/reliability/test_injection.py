@@ -221,3 +221,22 @@ def test_real_backend_applies_a_style_to_every_hostile_name(scene):
     assert os.listdir(scene["temp"]) == [], f"temp files left: {os.listdir(scene['temp'])}"
     assert {n: (scene["folder"] / n).read_bytes() for n in HOSTILE_NAMES} == before
     assert sorted(os.listdir(scene["folder"])) == sorted(HOSTILE_NAMES), "files appeared next to the photos"
+
+
+def test_windows_quoting_refuses_what_cmd_would_interpret(scene):
+    """cmd.exe cannot be tested here; its quoting rule is: double quotes, and refuse ``"``, ``%``,
+    ``!`` and line breaks (which cmd would still expand) rather than pass them on."""
+    recorder = Recorder(scene["env"], scene["root"])
+    runtime, plugin = load_plugin(recorder)
+    def quote(text):
+        result = plugin.internal.quote_windows(text)
+        return result[0] if isinstance(result, tuple) else result
+
+    for text in ('C:\\a "b".jpg', "C:\\%PATH%.jpg", "C:\\bang!.jpg", "C:\\new\nline.jpg", "C:\\cr\rx.jpg"):
+        assert quote(text) is None, f"{text!r} was passed to cmd.exe"
+    assert quote("C:\\Users\\Zoë\\My Photos & more (1)\\a;b.jpg") == '"C:\\Users\\Zoë\\My Photos & more (1)\\a;b.jpg"'
+    build = plugin.internal.build_command
+    command = build("C:\\Program Files\\aienhance\\aienhance.exe", "C:\\Temp\\a.list", "C:\\Temp\\a.d",
+                    "C:\\Temp\\a.tsv", "aienhance ", True)
+    command = command[0] if isinstance(command, tuple) else command
+    assert command.startswith('""C:\\Program Files\\aienhance\\aienhance.exe" ') and command.endswith('"')
