@@ -241,3 +241,21 @@ def test_api_version_check_refuses_old_darktable():
         ' print = function() end, preferences = {}}')
     with pytest.raises(lupa.LuaError, match="too old"):
         lua.eval('(require("aienhance"))')
+
+
+def test_plugin_defines_no_globals(hostile_env):
+    """darktable runs every script in one Lua state: the plug-in must keep everything local."""
+    env = hostile_env
+    lua = _lua_runtime()
+    fake = lua.eval('(require("fake_darktable"))')
+    options = lua.table_from({"executable": str(env["backend"])})
+    options["images"] = lua.table_from([fake.image(str(env["photos"]), n) for n in ("a.jpg", "FAIL.jpg")])
+    dt, calls = fake.new(env["execute"], options)
+    lua.globals().package.loaded["darktable"] = dt
+    lua.execute('setmetatable(_G, {__newindex = function(_, key) error("global " .. tostring(key), 2) end,'
+                ' __index = function(_, key) error("undefined global " .. tostring(key), 2) end})')
+    script = lua.eval('(require("aienhance"))')
+    calls.libs[1][6][1].clicked_callback(None)  # the whole action path, success and error
+    assert script.metadata.name == "aienhance"
+    assert [a.image for a in _lua_list(calls.applied)] == ["a.jpg"]
+    assert _lua_list(calls.errors) == []
