@@ -6,6 +6,8 @@ import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aienhance import Params
 from aienhance.adapters.darktable import (
@@ -193,3 +195,28 @@ def test_written_file_is_well_formed_xml(tmp_path):
     history = read_history(read_xmp(sidecar_path(image)))
     assert history[-1]["operation"] == "exposure"
     assert [int(h["num"]) for h in history] == list(range(len(history)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 6), st.integers(-2, 8), st.integers(1, 3))
+def test_merge_invariants(n_old, history_end, n_new):
+    """Any history length and history_end: old items keep their order, ours go in at history_end,
+    numbers stay consecutive, history_end counts the applied items."""
+    ops = ["colorin", "colorout", "gamma", "flip", "exposure", "filmicrgb"][:n_old]
+    lis = "".join(
+        f'<rdf:li darktable:num="{i}" darktable:operation="{op}" darktable:enabled="1" '
+        f'darktable:modversion="1" darktable:params="00" darktable:multi_name="" '
+        f'darktable:multi_priority="0"/>' for i, op in enumerate(ops))
+    xml = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        f'<rdf:Description rdf:about="" xmlns:darktable="http://darktable.sf.net/" darktable:history_end="{history_end}">'
+        f'<darktable:history><rdf:Seq>{lis}</rdf:Seq></darktable:history>'
+        '</rdf:Description></rdf:RDF></x:xmpmeta>')
+    tree = parse_xmp_bytes(xml.encode())
+    items = build_history(Params(exposure_ev=0.5, contrast=10, hsl_hue=[10] * 8))[:n_new]
+    merge_history(tree, items)
+    history = read_history(tree)
+    end = max(0, min(history_end, n_old))
+    assert [h["operation"] for h in history] == ops[:end] + [i.operation for i in items] + ops[end:]
+    assert [int(h["num"]) for h in history] == list(range(len(history)))
+    assert _desc(tree).get(DT + "history_end") == str(end + len(items))
