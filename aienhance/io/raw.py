@@ -14,6 +14,16 @@ Choices (all LibRaw options of :meth:`rawpy.RawPy.postprocess`)
   fewer pixels), which is both faster and a clean downscale.
 * LibRaw applies the file's orientation (``user_flip`` left at its default).
 
+Fork safety
+-----------
+LibRaw in the rawpy wheels runs its postprocessing with OpenMP (GNU libgomp), which is not
+fork-safe: in a process forked (``os.fork``, multiprocessing's default "fork" start method on
+Linux) from a parent that had already postprocessed a raw file, ``postprocess`` blocks forever.
+This module notices that case (``os.register_at_fork``) and then runs the postprocessing in a
+new interpreter (``subprocess``, ``sys.executable -c``) instead, so a load never hangs; it costs
+the start-up of one Python process (about a second). Prefer the "spawn" or "forkserver" start
+methods for process pools that decode raw files.
+
 The embedded JPEG preview is not used for proxies: it is camera-rendered (tone curve, picture
 style), not scene-linear, so the model would see a different image than :func:`load` gives.
 
@@ -25,6 +35,7 @@ LibRaw API notes, "Data structures" (``libraw_output_params_t``) and "Data postp
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +59,73 @@ _RAW_SPACE = ColourSpace(
     "camera (as-shot white balance)",
     KNOWN_SPACES["ITU-R BT.2020"].matrix_to_rec2020,
 )
+
+
+_state = {"libraw_ran": False, "forked_after_libraw": False}
+
+
+def _after_fork_in_child() -> None:
+    if _state["libraw_ran"]:
+        _state["forked_after_libraw"] = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _postprocess_file(path: str, options: dict[str, Any]) -> np.ndarray:
+    """Open and postprocess a raw file (runs in a spawned helper process when needed)."""
+    import rawpy
+
+    with rawpy.imread(path) as raw:
+        return raw.postprocess(**_rawpy_options(rawpy, options))
+
+
+def _rawpy_options(rawpy: Any, options: dict[str, Any]) -> dict[str, Any]:
+    return dict(
+        output_color=rawpy.ColorSpace.Rec2020,
+        gamma=(1, 1),
+        no_auto_bright=True,
+        use_camera_wb=True,
+        output_bps=16,
+        adjust_maximum_thr=0.0,  # never rescale to the data maximum: white level = 1
+        **options,
+    )
+
+
+_HELPER = (
+    "import json, sys\n"
+    "import numpy as np\n"
+    "from aienhance.io.raw import _postprocess_file\n"
+    "rgb = _postprocess_file(sys.argv[1], json.loads(sys.argv[2]))\n"
+    "np.save(sys.stdout.buffer, rgb, allow_pickle=False)\n"
+)
+#: Longest time the helper process may take (a 100 MP raw takes well under a minute).
+HELPER_TIMEOUT_S = 600
+
+
+def _postprocess_in_fresh_process(path: Path, options: dict[str, Any]) -> np.ndarray:
+    """Run :func:`_postprocess_file` in a new interpreter and read the array back."""
+    import io
+    import json
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _HELPER, os.fsdecode(path), json.dumps(options)],
+            capture_output=True, timeout=HELPER_TIMEOUT_S, env=env, check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ImageDecodeError(f"{path.name}: raw decoding did not finish in "
+                               f"{HELPER_TIMEOUT_S} s") from exc
+    if done.returncode != 0:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"]
+        raise ImageDecodeError(f"{path.name}: cannot decode as raw: {lines[-1][:200]}")
+    return np.load(io.BytesIO(done.stdout), allow_pickle=False)
 
 
 def _tiff_exif(path: Path) -> dict[str, Any]:
@@ -91,16 +169,13 @@ def decode_raw(path: Path, *, fmt: str, max_pixels: int, half_size: bool = False
         flip = int(sizes.flip)
         white = float(getattr(raw, "white_level", 0) or 0)
         wb = [float(v) for v in raw.camera_whitebalance]
+        options = {"half_size": half_size}
         try:
-            rgb = raw.postprocess(
-                output_color=rawpy.ColorSpace.Rec2020,
-                gamma=(1, 1),
-                no_auto_bright=True,
-                use_camera_wb=True,
-                output_bps=16,
-                half_size=half_size,
-                adjust_maximum_thr=0.0,  # never rescale to the data maximum: white level = 1
-            )
+            if _state["forked_after_libraw"]:  # libgomp would block here: see "Fork safety"
+                rgb = _postprocess_in_fresh_process(path, options)
+            else:
+                rgb = raw.postprocess(**_rawpy_options(rawpy, options))
+                _state["libraw_ran"] = True
         except MemoryError as exc:
             raise ImageTooLargeError(f"{path.name}: not enough memory to decode") from exc
     rgb = np.asarray(rgb)

@@ -1,6 +1,6 @@
 """Property-based fuzzing of the loaders: any bytes give an image or a documented error.
 
-Each example is loaded in a forked child (10 s, bounded memory) so that a hang or a crash of a
+Each example is loaded in a guarded child process (``tests/io/guarded.py``: 10 s, bounded memory) so that a hang or a crash of a
 decoder shows up as a failing example instead of stopping the run.
 """
 
@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
-from aienhance.io import load, load_proxy
 
 from .bad_input_corpus import DOCUMENTED, dng_bytes, jpeg_bytes, png_bytes, tiff_bytes
 from .guarded import run_guarded
@@ -30,13 +28,11 @@ def sources(tmp_path_factory) -> dict[str, bytes]:
     folder = tmp_path_factory.mktemp("fuzz_sources")
     data = {"jpeg": jpeg_bytes(), "png": png_bytes(), "tiff": tiff_bytes(),
             "dng": dng_bytes(folder)}
-    (folder / "warm.png").write_bytes(data["png"])
-    load(folder / "warm.png")  # import the decoders once, in the parent
     return data
 
 
 def _assert_clean(path: Path, proxy: bool) -> None:
-    outcome = run_guarded(lambda: load_proxy(path, max_side=32) if proxy else load(path))
+    outcome = run_guarded("load_proxy", path, max_side=32) if proxy else run_guarded("load", path)
     assert outcome.status in ("image", "error"), f"{outcome.status} on {path.name}"
     if outcome.status == "error":
         assert outcome.documented and outcome.error_class in DOCUMENTED, (

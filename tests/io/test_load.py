@@ -439,7 +439,7 @@ def test_profile_with_sampled_curves(tmp_path):
 def test_banded_conversion_equals_whole_image(tmp_path, monkeypatch, kind):
     import tifffile
 
-    import aienhance.io.loaders as loaders
+    from aienhance.io import loaders
 
     rng = np.random.default_rng(9)
     data = {"rgb8": (rng.random((37, 23, 3)) * 255).astype(np.uint8),

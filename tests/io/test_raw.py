@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -121,3 +123,59 @@ def test_real_cr2_proxy_agrees_with_full(cr2_path, cr2_full):
     # measured: the half-size decode is 1-3 % brighter than the demosaiced full size on this
     # dark, noisy (ISO 640) frame, i.e. under 0.05 EV, which a proxy may differ by
     np.testing.assert_allclose(proxy.rgb.mean((0, 1)), full.rgb.mean((0, 1)), rtol=0.05)
+
+
+# ------------------------------------------------------------------------------ fork safety
+
+
+def test_helper_process_decodes_like_the_library(tmp_path):
+    import rawpy
+
+    from aienhance.io.raw import _postprocess_file, _postprocess_in_fresh_process
+
+    path = write_dng(tmp_path / "h.dng", smooth_linear_image(32, 48, seed=5))
+    in_process = _postprocess_file(str(path), {"half_size": False})
+    helper = _postprocess_in_fresh_process(path, {"half_size": False})
+    assert helper.dtype == np.uint16 and helper.shape == in_process.shape
+    np.testing.assert_array_equal(helper, in_process)
+    assert isinstance(rawpy.ColorSpace.Rec2020, rawpy.ColorSpace)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
+def test_raw_loads_in_a_process_forked_after_libraw_ran(tmp_path):
+    """libgomp would block forever here; the loader must notice and use a helper process."""
+    import pickle
+    import select
+    import signal
+
+    path = write_dng(tmp_path / "f.dng", smooth_linear_image(32, 48, seed=6))
+    parent = load(path)  # LibRaw (and its OpenMP runtime) has now run in this process
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        try:
+            result = ("ok", load(path).rgb)
+        except BaseException as exc:  # noqa: BLE001
+            result = ("error", repr(exc))
+        with os.fdopen(write_fd, "wb") as pipe:
+            pipe.write(pickle.dumps(result))
+        os._exit(0)
+    os.close(write_fd)
+    data = b""
+    with os.fdopen(read_fd, "rb") as pipe:
+        deadline = 120.0
+        while True:
+            ready, _, _ = select.select([pipe], [], [], deadline)
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                pytest.fail("raw decoding in the forked child hung")
+            chunk = os.read(pipe.fileno(), 1 << 20)
+            if not chunk:
+                break
+            data += chunk
+    os.waitpid(pid, 0)
+    status, value = pickle.loads(data)
+    assert status == "ok", value
+    np.testing.assert_array_equal(value, parent.rgb)
