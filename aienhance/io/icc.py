@@ -34,6 +34,7 @@ P3); ANSI/I3A IT10.7666 (ROMM / ProPhoto RGB); ITU-R BT.2020.
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 import warnings
 from dataclasses import dataclass, field
@@ -136,6 +137,8 @@ class ColourSpace:
     matrix_to_rec2020: tuple[tuple[float, ...], ...]
     curves: tuple[_Curve, ...] = (_Curve("srgb"),)
     colorants_d50: tuple[tuple[float, ...], ...] | None = None
+    #: Description of the embedded profile this space was read from ("" if none).
+    profile_description: str = ""
 
     @property
     def is_linear(self) -> bool:
@@ -418,6 +421,13 @@ def colour_space_from_icc(icc: bytes | None, *, channels: int = 3) -> ColourSpac
     except (IccError, struct.error, ValueError) as exc:
         _warn(f"ignored an unreadable ICC profile ({exc}); assuming sRGB")
         return SRGB
+    space = _space_from_profile(profile, channels)
+    if not profile.description:
+        return space
+    return dataclasses.replace(space, profile_description=profile.description[:200])
+
+
+def _space_from_profile(profile: IccProfile, channels: int) -> ColourSpace:
     label = profile.description or "unnamed"
     if channels == 1:
         if profile.data_colour_space == "GRAY" and profile.curves:

@@ -196,8 +196,8 @@ def decode_with_pillow(
         space = ColourSpace("Gray (sRGB)", SRGB.matrix_to_rec2020, SRGB.curves)
     metadata: dict[str, Any] = dict(facts)
     metadata["frames"] = frames
-    if icc:
-        metadata["icc_description"] = space.name
+    if icc and space.profile_description:
+        metadata["icc_description"] = space.profile_description
     return Decoded(
         samples=samples,
         format=fmt,
@@ -311,8 +311,8 @@ def decode_tiff(path: Path, *, max_pixels: int) -> Decoded:
                                                       SRGB.curves)
     metadata: dict[str, Any] = dict(facts)
     metadata["frames"] = frames
-    if icc:
-        metadata["icc_description"] = space.name
+    if icc and space.profile_description:
+        metadata["icc_description"] = space.profile_description
     return Decoded(
         samples=samples,
         format="TIFF",

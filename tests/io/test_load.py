@@ -264,6 +264,7 @@ def test_embedded_profiles_match_colour_science(tmp_path, space, container):
         stored = codes / 65535.0
     image = load(path)
     assert image.colour_space == space
+    assert image.metadata["icc_description"] == f"{space} test"
     reference = _colour_reference(stored, space)
     np.testing.assert_allclose(image.rgb, reference, atol=2e-4)
 
@@ -479,3 +480,25 @@ def test_png16_with_exif_orientation(tmp_path):
     assert image.bit_depth == 16 and image.metadata["orientation"] == 6
     expected = np.rot90(_working_from_codes(codes, 65535), k=-1)
     np.testing.assert_allclose(image.rgb, expected, atol=2e-6)
+
+
+def test_corrupt_png_data_is_an_error_not_a_partial_image(tmp_path):
+    import struct
+    import zlib
+
+    from aienhance.errors import ImageDecodeError
+
+    codes = _srgb8(32, 32)
+    rows = b"".join(b"\0" + codes[y].tobytes() for y in range(32))
+    stream = bytearray(zlib.compress(rows))
+    stream[len(stream) // 2:len(stream) // 2 + 8] = b"\xff" * 8  # broken deflate data
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))  # valid CRC
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 32, 32, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", bytes(stream)) + chunk(b"IEND", b""))
+    (tmp_path / "corrupt.png").write_bytes(png)
+    with pytest.raises(ImageDecodeError):
+        load(tmp_path / "corrupt.png")
