@@ -217,6 +217,15 @@ def decode_with_pillow(
 _TIFF_RGB_LIKE = {0, 1, 2, 3}  # MINISWHITE, MINISBLACK, RGB, PALETTE
 
 
+def _has_second_page(tif: Any) -> bool:
+    """Whether a TIFF has more than one page, without walking every IFD (``len`` would)."""
+    try:
+        tif.pages[1]
+    except Exception:  # noqa: BLE001 - IndexError, or a broken second IFD: treat as one page
+        return False
+    return True
+
+
 def decode_tiff(path: Path, *, max_pixels: int) -> Decoded:
     """Decode the first page of a TIFF with tifffile (Pillow for flavours tifffile cannot map).
 
@@ -239,7 +248,7 @@ def decode_tiff(path: Path, *, max_pixels: int) -> Decoded:
         icc_tag = page.tags.get(_ICC_TAG)
         icc = bytes(icc_tag.value) if icc_tag is not None and isinstance(
             icc_tag.value, (bytes, bytearray)) else None
-        frames = 2 if len(tif.pages) > 1 else 1
+        frames = 2 if _has_second_page(tif) else 1
         bits = page.bitspersample
         extrasamples = tuple(page.extrasamples or ())
         colormap = page.colormap

@@ -421,6 +421,18 @@ def build_cases(include_cr2: bool = True) -> list[Case]:
              _write("pages.tif", _encode(frames[0], "TIFF", save_all=True,
                                          append_images=frames[1:])), (48, 64, 3)))
 
+    def many_pages(folder: Path) -> bytes:
+        import tifffile
+
+        buffer = io.BytesIO()
+        with tifffile.TiffWriter(buffer) as writer:
+            for _ in range(20000):
+                writer.write(np.zeros((1, 1), np.uint8))
+        return buffer.getvalue()
+
+    add(Case("multipage_tiff_20000_pages", "animated and multi-page", "image",
+             _lazy("pages20000.tif", many_pages), (1, 1, 3)))
+
     # NaN / Inf in float TIFFs (valid: replaced by the documented policy)
     import tifffile
 
@@ -480,6 +492,9 @@ def build_cases(include_cr2: bool = True) -> list[Case]:
                       ("zero_gamma", bytes(zero_gamma))]:
         add(Case(f"icc_{name}", "broken ICC", "image", _write(f"icc_{name}.png", _png_with_icc(icc)),
                  (48, 64, 3)))
+    iccp_bomb = _chunk(b"iCCP", b"bomb\0\0" + zlib.compress(b"\0" * (64 << 20), 9))
+    add(Case("icc_zlib_bomb_png", "broken ICC", "error_or_image",
+             _write("icc_bomb.png", png[:33] + iccp_bomb + png[33:])))
     add(Case("icc_garbage_jpeg", "broken ICC", "image",
              _write("icc_garbage.jpg", _encode(_rgb8(), "JPEG", icc_profile=b"\x00" * 200)),
              (48, 64, 3)))

@@ -63,6 +63,8 @@ def test_dng_orientation_is_applied(tmp_path):
     assert rotated.rgb.shape == (48, 32, 3)
     assert rotated.original_size == (32, 48)
     np.testing.assert_allclose(rotated.rgb, np.rot90(upright.rgb, k=-1), atol=1e-6)
+    proxy = load_proxy(tmp_path / "cw.dng", max_side=24)
+    assert proxy.size == (16, 24) and proxy.original_size == (32, 48)
 
 
 def test_dng_proxy_is_half_size_then_averaged(tmp_path):
