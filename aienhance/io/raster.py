@@ -241,6 +241,11 @@ def decode_tiff(path: Path, *, max_pixels: int) -> Decoded:
         page = tif.pages.first if hasattr(tif.pages, "first") else tif.pages[0]
         width, height = int(page.imagewidth), int(page.imagelength)
         check_pixel_count(width, height, max_pixels, path.name)
+        elements = int(getattr(page, "size", 0) or 0)  # samples per pixel and depth included
+        if elements > 4 * max_pixels:
+            raise ImageTooLargeError(
+                f"{path.name}: {elements} samples ({page.shape}) exceed the limit of "
+                f"{4 * max_pixels} (4 × `max_pixels`)")
         photometric = int(page.photometric)
         if photometric not in _TIFF_RGB_LIKE:
             return decode_with_pillow(path, max_pixels=max_pixels, format_hint="TIFF")
