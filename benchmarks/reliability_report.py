@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import hashlib
-import io
 import json
 import os
 import platform
@@ -51,7 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.reliability.corpus import (  # noqa: E402
+from tests.reliability.corpus import (
     HOSTILE_PARAMS,
     HOSTILE_SIDECARS,
     make_image_corpus,
@@ -59,7 +58,7 @@ from tests.reliability.corpus import (  # noqa: E402
     make_sidecar_corpus,
     sidecar_cases,
 )
-from tests.reliability.xmp_diff import (  # noqa: E402
+from tests.reliability.xmp_diff import (
     DARKTABLE_OWNED,
     history_items,
     is_subsequence,
@@ -77,7 +76,8 @@ def cli(args: list[str], cwd: Path) -> tuple[str, subprocess.CompletedProcess | 
     start = time.monotonic()
     try:
         done = subprocess.run([sys.executable, "-m", "aienhance", *args], cwd=cwd, capture_output=True,
-                              text=True, timeout=TIME_LIMIT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                              text=True, timeout=TIME_LIMIT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                              check=False)
     except subprocess.TimeoutExpired:
         return "hang", None, time.monotonic() - start
     elapsed = time.monotonic() - start
@@ -198,7 +198,7 @@ def run_mistyped_outputs(work: Path, log) -> dict:
         with Image.open(ROOT / "aienhance" / "samples" / "coffee.jpg") as im:
             im.save(folder / "other.png")
         before = {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in ("p.jpg", "other.png")}
-        kind, done, _ = cli(command, folder)
+        kind, _, _ = cli(command, folder)
         after = {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in ("p.jpg", "other.png")}
         changed = [n for n in before if before[n] != after[n]]
         rows.append((" ".join(command), kind, changed))
@@ -257,7 +257,7 @@ def run_foreign(work: Path, log) -> dict:
     rows, total_facts_lost, total_tags_lost = [], 0, 0
     lr_tags = {"XMP-crs:" + k.split("}")[1] for k in lightroom_owned()}
     for label, (photo, sidecar, editor) in placed.items():
-        kind, done, _ = cli(["suggest", "--sidecar", editor, "--out", "-", photo], folder)
+        kind, _, _ = cli(["suggest", "--sidecar", editor, "--out", "-", photo], folder)
         after = sidecar.read_bytes()
         owned = DARKTABLE_OWNED if editor == "darktable" else lightroom_owned()
         lost = lost_facts(before[label], after, owned)
@@ -413,7 +413,7 @@ def run_fuzz(log, n_params: int, n_xmp: int) -> dict:
     unexpected_params: Counter = Counter()
     for _ in range(n_params):
         doc = _random_json(rng)
-        for call in (lambda: Params.from_dict(doc), lambda: Params.from_json(json.dumps(doc))):
+        for call in (lambda doc=doc: Params.from_dict(doc), lambda doc=doc: Params.from_json(json.dumps(doc))):
             try:
                 call()
             except ParameterError:
@@ -463,7 +463,7 @@ def run_injection(log) -> dict:
     if lr.exists():
         tests.append(str(lr.relative_to(ROOT)))
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
-                          cwd=ROOT, capture_output=True, text=True, timeout=1200)
+                          cwd=ROOT, capture_output=True, text=True, timeout=1200, check=False)
     last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-200:]
     log(f"  injection tests: {last}")
     return {"tests": tests, "summary": last, "ok": done.returncode == 0}

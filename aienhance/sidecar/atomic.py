@@ -19,14 +19,14 @@ import shutil
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..errors import SidecarError
 from .locking import locked
 from .xmp import XmpTree, read_xmp, serialise_xmp
 
-__all__ = ["write_atomic", "update_xmp", "backup_path", "TEMP_SUFFIX"]
+__all__ = ["TEMP_SUFFIX", "backup_path", "update_xmp", "write_atomic"]
 
 #: Suffix of the temporary files :func:`write_atomic` creates next to the sidecar.
 TEMP_SUFFIX = ".aienhance-tmp"

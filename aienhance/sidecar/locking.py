@@ -21,8 +21,8 @@ import contextlib
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import SidecarError
 
@@ -31,11 +31,11 @@ try:  # POSIX
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["locked", "lock_path"]
+__all__ = ["lock_path", "locked"]
 
 _POLL_SECONDS = 0.01
 _registry_lock = threading.Lock()
-_held: dict[str, "_PathLock"] = {}
+_held: dict[str, _PathLock] = {}
 
 
 class _PathLock:

@@ -26,8 +26,8 @@ import re
 import stat
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
@@ -35,15 +35,15 @@ import defusedxml.ElementTree as SafeET
 from ..errors import SidecarError
 
 __all__ = [
-    "NS_X",
-    "NS_RDF",
     "MAX_SIDECAR_BYTES",
+    "NS_RDF",
+    "NS_X",
     "XmpTree",
+    "new_xmp_tree",
     "parse_xmp_bytes",
     "read_xmp",
-    "serialise_xmp",
-    "new_xmp_tree",
     "register_namespaces",
+    "serialise_xmp",
 ]
 
 #: Namespace of the ``x:xmpmeta`` wrapper element.

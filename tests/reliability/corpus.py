@@ -20,8 +20,17 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Case", "make_image_corpus", "make_sidecar_corpus", "make_params_corpus", "sidecar_cases",
-           "SPECIAL_SIDECARS", "HOSTILE_SIDECARS", "HOSTILE_PARAMS", "SAMPLES"]
+__all__ = [
+    "HOSTILE_PARAMS",
+    "HOSTILE_SIDECARS",
+    "SAMPLES",
+    "SPECIAL_SIDECARS",
+    "Case",
+    "make_image_corpus",
+    "make_params_corpus",
+    "make_sidecar_corpus",
+    "sidecar_cases",
+]
 
 SAMPLES = Path(__file__).resolve().parents[2] / "aienhance" / "samples"
 REFERENCE = Path("/work/shared/reference/samples")
@@ -64,8 +73,8 @@ def _tiff_header_only(width: int, height: int) -> bytes:
 
 def make_image_corpus(folder: str | os.PathLike, *, with_raw: bool = True) -> list[Case]:
     """Write the photo corpus into ``folder`` and return its cases."""
-    from PIL import Image
     import tifffile
+    from PIL import Image
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -78,8 +87,8 @@ def make_image_corpus(folder: str | os.PathLike, *, with_raw: bool = True) -> li
         rgb = im.convert("RGB")
     rgb.save(folder / "valid.jpg", quality=90)
     add("valid.jpg", True, "ordinary JPEG")
-    rgb.save(folder / "valid.png")
-    add("valid.png", True, "8-bit PNG")
+    rgb.save(folder / "lossless.png")  # its own stem: valid.xmp is valid.jpg's Lightroom sidecar
+    add("lossless.png", True, "8-bit PNG")
     arr16 = np.asarray(rgb, dtype=np.uint16) * 257
     tifffile.imwrite(folder / "valid16.tif", arr16[:120, :160], photometric="rgb")
     add("valid16.tif", True, "16-bit TIFF")
@@ -123,7 +132,7 @@ def make_image_corpus(folder: str | os.PathLike, *, with_raw: bool = True) -> li
             lin = np.linspace(0.02, 0.8, 48 * 64 * 3, dtype=np.float32).reshape(48, 64, 3)
             written = Path(write_dng(folder / "raw.dng", lin))
             add(written.name, True, "small DNG raw (pidng)")
-        except Exception:  # pidng missing
+        except ImportError:  # pidng missing
             pass
 
     (folder / "empty.jpg").write_bytes(b"")
@@ -133,7 +142,7 @@ def make_image_corpus(folder: str | os.PathLike, *, with_raw: bool = True) -> li
     data = (folder / "valid.jpg").read_bytes()
     (folder / "truncated.jpg").write_bytes(data[: len(data) // 3])
     add("truncated.jpg", None, "JPEG cut after a third (decoders may pad; either result is fine, no crash)")
-    png = (folder / "valid.png").read_bytes()
+    png = (folder / "lossless.png").read_bytes()
     (folder / "truncated.png").write_bytes(png[: len(png) // 2])
     add("truncated.png", False, "PNG cut in half")
     (folder / "header_only.jpg").write_bytes(data[:200])

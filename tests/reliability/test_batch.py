@@ -17,7 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from .corpus import make_image_corpus, make_params_corpus, make_sidecar_corpus, sidecar_cases
+from .corpus import (
+    make_image_corpus,
+    make_params_corpus,
+    make_sidecar_corpus,
+    sidecar_cases,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 300
@@ -27,6 +32,7 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "aienhance", *args], cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=TIMEOUT,
+        check=False,
     )
 
 
@@ -89,7 +95,7 @@ def test_suggest_batch_over_hostile_corpus(corpus):
 
 
 def test_single_bad_file_gives_one_line_and_documented_exit_code(corpus):
-    folder, cases = corpus
+    folder, _ = corpus
     for name, codes in (("empty.jpg", {1, 3}), ("fifo.jpg", {1, 3}), ("missing.jpg", {1, 3})):
         result = cli("suggest", name, cwd=folder)
         assert result.returncode in codes, (name, result.returncode, result.stderr)

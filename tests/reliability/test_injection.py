@@ -109,7 +109,7 @@ class Recorder:
     def _execute(self, command: str) -> int:
         self.commands.append(command)
         done = subprocess.run(["sh", "-c", command], env=self.env, cwd=self.cwd, timeout=600,
-                              capture_output=True)
+                              capture_output=True, check=False)
         self.messages.append(done.stderr.decode(errors="replace"))
         return done.returncode
 
@@ -227,7 +227,8 @@ def test_windows_quoting_refuses_what_cmd_would_interpret(scene):
     """cmd.exe cannot be tested here; its quoting rule is: double quotes, and refuse ``"``, ``%``,
     ``!`` and line breaks (which cmd would still expand) rather than pass them on."""
     recorder = Recorder(scene["env"], scene["root"])
-    runtime, plugin = load_plugin(recorder)
+    _, plugin = load_plugin(recorder)
+
     def quote(text):
         result = plugin.internal.quote_windows(text)
         return result[0] if isinstance(result, tuple) else result

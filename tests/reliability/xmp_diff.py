@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 __all__ = [
-    "facts",
-    "lost_facts",
-    "history_items",
     "DARKTABLE_OWNED",
-    "lightroom_owned",
-    "NS_DT",
     "NS_CRS",
+    "NS_DT",
+    "facts",
+    "history_items",
+    "lightroom_owned",
+    "lost_facts",
 ]
 
 NS_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
