@@ -303,19 +303,12 @@ _MEMORY_CHILD = r"""
 import json, resource, sys, time
 import numpy as np
 sys.path.insert(0, sys.argv[1])
-from benchmarks.run import full_params, make_photo, size_for
+from benchmarks.run import full_params
 from aienhance.render.api import render
-mp, mode, path = float(sys.argv[2]), sys.argv[3], sys.argv[4]
-w, h = size_for(mp)
-if mode == "array":
-    from PIL import Image
-    src = np.asarray(Image.open(path).convert("RGB"))
-    img = make_photo(src, w, h, seed=100)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t = time.perf_counter(); out = render(img, full_params(), method="fast"); dt = time.perf_counter() - t
-else:
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t = time.perf_counter(); out = render(path, full_params(), method="fast"); dt = time.perf_counter() - t
+mode, path = sys.argv[2], sys.argv[3]
+img = np.load(path) if mode == "array" else path
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter(); out = render(img, full_params(), method="fast"); dt = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"seconds": dt, "peak_gb": peak / 1024**2, "before_gb": before / 1024**2,
                   "shape": list(out.shape)}))
@@ -325,24 +318,28 @@ print(json.dumps({"seconds": dt, "peak_gb": peak / 1024**2, "before_gb": before 
 def bench_memory(work: Path, quick: bool, sources: list[np.ndarray]) -> dict[str, Any]:
     res: dict[str, Any] = {"rows": []}
     mp = 24 if quick else 100
-    src = write_jpeg(work / "src.jpg", sources[0])
-    cases = [("array", str(src))]
-    if not quick:
-        big = write_jpeg(work / f"photo_{mp}mp.jpg", make_photo(sources[0], *size_for(mp), seed=7))
-        cases.append(("file", str(big)))
-    for mode, path in cases:
-        proc = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(ROOT), str(mp), mode, path],
+    pixels = make_photo(sources[0], *size_for(mp), seed=7)
+    array_path = work / f"photo_{mp}mp.npy"
+    np.save(array_path, pixels)
+    file_path = write_jpeg(work / f"photo_{mp}mp_mem.jpg", pixels)
+    del pixels
+    for mode, path in (("array", array_path), ("file", file_path)):
+        proc = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(ROOT), mode, str(path)],
                               capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             res["rows"].append((f"render {mp} MP ({mode})", "failed: " + proc.stderr[-300:], ""))
             continue
         data = json.loads(proc.stdout.strip().splitlines()[-1])
         res[f"{mode}_peak_gb"] = data["peak_gb"]
-        what = ("uint8 array in memory → uint8 array" if mode == "array"
-                else "JPEG file → uint8 array (load included)")
-        res["rows"].append((f"render {mp} MP, {what}: peak RSS of the process",
+        res[f"{mode}_seconds"] = data["seconds"]
+        what = ("uint8 array (loaded from .npy) → uint8 array" if mode == "array"
+                else "JPEG file → uint8 array (full-size decode included)")
+        res["rows"].append((f"render {mp} MP, {what}: peak RSS of the process "
+                            f"(before rendering: {data['before_gb']:.2f} GB)",
                             f"{data['peak_gb']:.2f} GB in {data['seconds']:.1f} s",
                             f"≤ {TARGETS['render_100mp_gb']:.0f} GB"))
+    array_path.unlink()
+    file_path.unlink()
     return res
 
 
@@ -464,6 +461,34 @@ def bench_profile(jpeg24: Path) -> dict[str, Any]:
     allc = time.perf_counter() - t
     stages.append(("whole render_fast, 1 thread", one))
     stages.append((f"whole render_fast, {os.cpu_count()} threads", allc))
+    # per-step cost on one thread (bands of ~256k pixels, as render_fast)
+    coefficients = fast.grid_mask_coefficients(u8, lambda s: fast._planes(s, table, "srgb", pl))
+    out = np.empty_like(u8)
+    rows = max(1, 262_144 // u8.shape[1])
+    spent: dict[str, float] = {}
+
+    def tick(label: str, start: float) -> float:
+        now = time.perf_counter()
+        spent[label] = spent.get(label, 0.0) + now - start
+        return now
+
+    for r0 in range(0, u8.shape[0], rows):
+        r1 = min(r0 + rows, u8.shape[0])
+        t = time.perf_counter()
+        x = fast._planes(u8[r0:r1], table, "srgb", pl)
+        t = tick("decode + white balance/exposure (affine)", t)
+        mask = fast._mask_planar(x, coefficients, r0)
+        t = tick("tone-equalizer mask (per pixel)", t)
+        gain = fast._gain(mask, pl.gain_table)
+        for v in x:
+            v *= gain
+        t = tick("tone-equalizer gain (table) and apply", t)
+        x = fast._pointwise(pl, x)
+        t = tick("pointwise stages: shaper + tetrahedral 33³ table + unshaper", t)
+        fast._encode(x, out.dtype, "srgb", "srgb", out[r0:r1])
+        tick("sRGB matrix + encoding + quantisation", t)
+    n = u8.shape[0] * u8.shape[1]
+    steps = [(k, f"{v * 1e9 / n:.0f} ns/pixel ({v:.2f} s)") for k, v in spent.items()]
     crop = np.ascontiguousarray(u8[: u8.shape[0] // 4])
     prof = cProfile.Profile()
     prof.enable()
@@ -473,7 +498,8 @@ def bench_profile(jpeg24: Path) -> dict[str, Any]:
     pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(12)
     lines = [ln for ln in buf.getvalue().splitlines() if ln.strip()]
     start = next(i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls"))
-    return {"stages": stages, "profile": "\n".join(lines[start:start + 13])}
+    return {"stages": stages, "steps": steps,
+            "profile": "\n".join(lines[start:start + 13])}
 
 
 # -- report -----------------------------------------------------------------------------------------
@@ -552,6 +578,10 @@ def report(info: dict[str, str], sug: dict[str, Any], ren: dict[str, Any], mem: 
         "### Where the time goes (fast path, 24 MP)",
         "",
         _table(("step", "seconds"), [(a, f"{b:.2f}") for a, b in prof["stages"]]),
+        "",
+        "Per step, one thread, 24 MP (the sum of the steps is the single-thread render):",
+        "",
+        _table(("step", "cost"), prof["steps"]),
         "",
         "cProfile of one thread on a quarter of the image (top functions by own time):",
         "",
