@@ -382,7 +382,8 @@ def test_proxy_preserves_linear_mean_and_size(tmp_path):
     proxy = load_proxy(path, max_side=64)
     assert proxy.is_proxy and proxy.size == (64, 48)
     assert proxy.original_size == full.original_size == (400, 300)
-    np.testing.assert_allclose(proxy.rgb.mean((0, 1)), full.rgb.mean((0, 1)), rtol=5e-3)
+    np.testing.assert_allclose(proxy.rgb.mean((0, 1), dtype=np.float64),
+                               full.rgb.mean((0, 1), dtype=np.float64), rtol=1e-3)
     # each proxy pixel is the linear-light average of its block, not of sRGB codes
     # proxy pixel (8, 8) covers full-size pixels [50, 56.25) in both axes (factor 6.25)
     np.testing.assert_allclose(proxy.rgb[8, 8], full.rgb[50:56, 50:56].mean((0, 1)), rtol=0.01)
@@ -397,7 +398,9 @@ def test_jpeg_proxy_decodes_at_reduced_size(tmp_path):
     proxy = load_proxy(tmp_path / "large.jpg", max_side=256)
     full = load(tmp_path / "large.jpg")
     assert proxy.size == (256, 192) and proxy.original_size == (2048, 1536)
-    np.testing.assert_allclose(proxy.rgb.mean((0, 1)), full.rgb.mean((0, 1)), rtol=0.02)
+    # DCT-scaled decoding is not the same as decoding then averaging, but close
+    np.testing.assert_allclose(proxy.rgb.mean((0, 1), dtype=np.float64),
+                               full.rgb.mean((0, 1), dtype=np.float64), rtol=0.01)
 
 
 def test_proxy_applies_orientation(tmp_path):
