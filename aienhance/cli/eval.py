@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--contact-sheet", default=None,
                         help="PNG to write (default: contact_sheet.png beside the report)")
     parser.add_argument("--json", default=None, help="also write the raw results as JSON")
+    parser.add_argument("--update-card", action="store_true",
+                        help="store the summary in the evaluated model's card (metrics.eval)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,6 +62,17 @@ def run(args: argparse.Namespace) -> int:
     make_contact_sheet(result, sheet)
     rel = sheet.name if sheet.parent == report.parent else str(sheet)
     write_report(result, report, contact_sheet=rel)
+    if args.update_card:
+        from ..model import load_model
+        from ..train.export import write_card
+
+        model = load_model(args.model)
+        card_path = model.path.with_suffix(".json")
+        card = dict(model.card)
+        card.setdefault("metrics", {})["eval"] = {
+            k: result[k] for k in ("date", "machine", "command", "synthetic", "brackets",
+                                   "do_no_harm", "speed")}
+        write_card(card_path, card)
     if args.json:
         Path(args.json).write_text(json.dumps({k: v for k, v in result.items()
                                                if not k.startswith("_")}, indent=2))

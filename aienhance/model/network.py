@@ -25,7 +25,8 @@ from torch import nn
 from ..params import CONTROLS, TONE_CURVE_X, VECTOR_SIZE
 from .features import N_STATS
 
-__all__ = ["ParamNet", "BoundedHead", "RAW_SIZE", "count_parameters"]
+__all__ = ["ParamNet", "BoundedHead", "ShrunkModel", "RAW_SIZE", "count_parameters",
+           "nudge_off_neutral"]
 
 #: Raw outputs: one per control value, except the tone curve's fixed end points.
 RAW_SIZE = VECTOR_SIZE - 1
@@ -126,6 +127,49 @@ class ParamNet(nn.Module):
         return self.head(self.raw_outputs(proxy, stats))
 
 
+class ShrunkModel(nn.Module):
+    """``neutral + alpha · (model(x) − neutral)``: a trained model made more conservative.
+
+    ``alpha`` in [0, 1] is chosen on validation data after training (see
+    :func:`aienhance.train.loop.choose_shrink`). The result stays in the schema's ranges and the
+    tone curve stays monotone: it is a convex combination of two valid parameter vectors.
+    """
+
+    def __init__(self, model: nn.Module, alpha: float) -> None:
+        super().__init__()
+        from ..params import Params, params_to_vector
+
+        self.model = model
+        self.register_buffer("neutral", torch.tensor(params_to_vector(Params())))
+        self.register_buffer("alpha", torch.tensor(float(alpha)))
+
+    def forward(self, proxy: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
+        return self.neutral + self.alpha * (self.model(proxy, stats) - self.neutral)
+
+
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def _nudge() -> list[float]:
+    out = []
+    for c in CONTROLS:
+        if c.name == "tone_curve":
+            out += [0.0] + [1e-6] * (c.length - 2) + [0.0]
+        elif c.name == "temperature_k":
+            out += [0.01]          # float32 step at 6500 K is 0.0005
+        else:
+            out += [1e-4] * c.length
+    return out
+
+
+def nudge_off_neutral(vector: torch.Tensor) -> torch.Tensor:
+    """Shift a parameter batch imperceptibly off the neutral values, for gradient flow.
+
+    The renderer skips a stage whose controls are exactly neutral for the whole batch (as the
+    editors skip the module), which also cuts the gradient of those controls. Training and the
+    oracle start at neutral, so they render ``nudge_off_neutral(vec)``: every stage runs and every
+    control gets a gradient; the shift (1e-4 of a slider unit or EV) changes no pixel visibly.
+    """
+    return vector + torch.tensor(_nudge(), dtype=vector.dtype)

@@ -49,7 +49,7 @@ from .data import (
 )
 from .degrade import camera_degradation, quantise_srgb, renderer_degradation
 
-__all__ = ["TrainConfig", "train", "make_sample", "SampleSource"]
+__all__ = ["TrainConfig", "train", "make_sample", "make_batch", "SampleSource", "choose_shrink"]
 
 
 @dataclass
@@ -211,6 +211,7 @@ def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]
     import torch
 
     from ..model.features import extract_features, resize_area
+    from ..model.network import nudge_off_neutral
     from ..render.colourspace import linear_to_srgb, rec2020_to_lab
     from ..render.pipeline import render_working, vector_to_arrays
 
@@ -220,7 +221,7 @@ def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]
     # the loss is taken at LOSS_SIZE² (global edits do not need more; 4× cheaper renders)
     small_in = torch.movedim(resize_area(inp, cfg.loss_size), -3, -1)
     small_tgt = torch.movedim(resize_area(target, cfg.loss_size), -3, -1)
-    out = torch.clamp(render_working(small_in, vector_to_arrays(vec)), 0.0, 1.0)
+    out = torch.clamp(render_working(small_in, vector_to_arrays(nudge_off_neutral(vec))), 0.0, 1.0)
     tgt = torch.clamp(small_tgt, 0.0, 1.0)
     l1 = torch.mean(torch.abs(linear_to_srgb(out) - linear_to_srgb(tgt)))
     diff = rec2020_to_lab(out) - rec2020_to_lab(tgt)
@@ -234,6 +235,28 @@ def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]
     terms = {k: float(v.detach()) for k, v in (("loss", loss), ("l1", l1), ("delta_e", delta_e),
                                                 ("param", p_loss), ("reg", reg))}
     return loss, terms
+
+
+#: Candidate shrink factors towards neutral, tried on validation data after training.
+SHRINK_GRID = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def choose_shrink(model: Any, batches: list[tuple], cfg: TrainConfig) -> tuple[float, dict]:
+    """The :data:`SHRINK_GRID` factor with the lowest image loss (L1 + ΔE/100) on ``batches``.
+
+    Returns the factor and the loss of every candidate. Uses validation photos only.
+    """
+    import torch
+
+    from ..model.network import ShrunkModel
+
+    losses = {}
+    with torch.no_grad():
+        for alpha in SHRINK_GRID:
+            terms = [compute_loss(ShrunkModel(model, alpha), b, cfg)[1] for b in batches]
+            losses[alpha] = float(np.mean([t["l1"] + t["delta_e"] / 100.0 for t in terms]))
+    best = min(losses, key=losses.get)
+    return best, losses
 
 
 def _split(photos: list[Photo], groups: list[BracketGroup], cfg: TrainConfig):
@@ -288,7 +311,7 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
     """
     import torch
 
-    from ..model.network import ParamNet, count_parameters
+    from ..model.network import ParamNet, ShrunkModel, count_parameters
     from .export import export_onnx, write_card
 
     torch.manual_seed(cfg.seed)
@@ -378,8 +401,12 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
     if (run_dir / "best.pt").exists():
         model.load_state_dict(torch.load(run_dir / "best.pt", weights_only=True))
     model.eval()
+    shrink_batches = [make_batch(val_source, val_cfg, k, stream=2) for k in range(2)]
+    alpha, shrink_losses = choose_shrink(model, shrink_batches, cfg)
+    log(f"shrink towards neutral chosen on validation photos: {alpha} "
+        f"({', '.join(f'{a}: {v:.4f}' for a, v in shrink_losses.items())})")
     onnx_path = out_dir / f"{cfg.name}.onnx"
-    exported = export_onnx(model, onnx_path)
+    exported = export_onnx(ShrunkModel(model, alpha).eval(), onnx_path)
     card = {
         "name": cfg.name,
         "format": "aienhance parameter model, ONNX opset 17",
@@ -408,6 +435,9 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
                      "history": history[-20:],
                      "machine": f"{platform.machine()} {os.cpu_count()} CPUs, torch "
                                 f"{torch.__version__}, {cfg.threads} threads"},
+        "shrink": {"alpha": alpha, "validation_image_loss": shrink_losses,
+                   "rule": "params = neutral + alpha * (network - neutral), alpha chosen on "
+                           "validation photos (never the held-out evaluation photos)"},
         "metrics": {"validation_loss": best["val_loss"]},
     }
     write_card(out_dir / f"{cfg.name}.json", card)
