@@ -61,8 +61,8 @@ from .tiff_structure import check_tiff_data_within_file
 
 __all__ = ["DEFAULT_MAX_PIXELS", "FLOAT_SAMPLE_LIMIT", "display_path", "load", "load_proxy"]
 
-#: Default decompression-bomb guard: 200 million pixels (Pillow additionally refuses images over
-#: twice its own ``Image.MAX_IMAGE_PIXELS``, about 179 MP, which then give ImageTooLargeError).
+#: Default decompression-bomb guard: 200 million pixels. It replaces Pillow's own guard (which is
+#: raised to ``max_pixels`` while a file is opened).
 DEFAULT_MAX_PIXELS = 200_000_000
 #: Float samples are clipped to ±this (see the module notes).
 FLOAT_SAMPLE_LIMIT = 1e6

@@ -13,9 +13,11 @@ TIFF flavours tifffile cannot turn into RGB (CMYK, subsampled YCbCr, Lab) fall b
 from __future__ import annotations
 
 import io
+import threading
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -45,6 +47,31 @@ def check_pixel_count(width: int, height: int, max_pixels: int, name: str) -> No
             f"{name}: {width}x{height} = {width * height} pixels exceeds the limit of "
             f"{max_pixels} (`max_pixels`; raise it if the file is trusted)"
         )
+
+
+_PILLOW_LIMIT_LOCK = threading.Lock()
+
+
+@contextmanager
+def _pillow_pixel_limit(max_pixels: int) -> Iterator[None]:
+    """Let Pillow open images up to ``max_pixels`` (its own guard refuses > 2 × MAX_IMAGE_PIXELS).
+
+    ``max_pixels`` is then the only limit (checked by :func:`check_pixel_count` right after
+    opening). Pillow's module-wide setting is raised only for the duration of ``Image.open``.
+    """
+    from PIL import Image
+
+    needed = max_pixels // 2 + 1
+    if Image.MAX_IMAGE_PIXELS is None or Image.MAX_IMAGE_PIXELS >= needed:
+        yield
+        return
+    with _PILLOW_LIMIT_LOCK:
+        previous = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = needed
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = previous
 
 
 def _warn(message: str) -> None:
@@ -143,7 +170,9 @@ def decode_with_pillow(
     formats = list(PILLOW_FORMATS) if format_hint is None else [format_hint, *PILLOW_FORMATS]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        with Image.open(path, formats=formats) as image:
+        with _pillow_pixel_limit(max_pixels):
+            opened = Image.open(path, formats=formats)
+        with opened as image:
             width, height = image.size
             check_pixel_count(width, height, max_pixels, path.name)
             fmt = "JPEG" if image.format == "MPO" else str(image.format)

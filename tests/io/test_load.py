@@ -505,3 +505,13 @@ def test_corrupt_png_data_is_an_error_not_a_partial_image(tmp_path):
     (tmp_path / "corrupt.png").write_bytes(png)
     with pytest.raises(ImageDecodeError):
         load(tmp_path / "corrupt.png")
+
+
+def test_max_pixels_is_the_only_limit_for_pillow(tmp_path, monkeypatch):
+    """Pillow's module-wide guard does not second-guess `max_pixels` (and is restored)."""
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # Pillow alone would refuse > 200 px
+    Image.fromarray(_srgb8(20, 30)).save(tmp_path / "p.png")
+    assert load(tmp_path / "p.png", max_pixels=600).size == (30, 20)
+    assert Image.MAX_IMAGE_PIXELS == 100
+    with pytest.raises(ImageTooLargeError):
+        load(tmp_path / "p.png", max_pixels=599)
