@@ -581,7 +581,7 @@ def write_report(results: dict, out: str) -> None:
              "* **Sidecar XML** is parsed with defusedxml: DTDs (and so entity-expansion bombs, external "
              "entities, remote DTDs) are refused with a `SidecarError`; files over 64 MiB are refused.\n"
              "* **Writes** next to photos go through `aienhance.sidecar.write_atomic` (lock, backup, temp file, "
-             "fsync, rename); originals are never opened for writing (`render` refuses existing outputs).\n"
+             "fsync, rename); `write_atomic` never replaces an image file, so a mistyped `--out`/`--result` cannot turn a photo into a report. `render -o` refuses the input photo (also through a symbolic or hard link) but replaces any other existing file it is pointed at (an explicit user choice, as with `cp`; section 3).\n"
              "* **Plug-ins** pass photo names in a list/job file, never on the command line; the few paths on "
              "the command line are quoted once, where the command is built.\n"
              "* **Special files and links.** A sidecar that is a FIFO, device, directory, or a symbolic link to "
