@@ -175,13 +175,17 @@ def _fork_and_run(request: dict) -> dict:
 
 def _server_main() -> None:
     """The clean fork server: import the decoders (no raw decoding), then serve requests."""
+    import importlib
     import tempfile
 
-    import imagecodecs  # noqa: F401
     import numpy as np
-    import rawpy  # noqa: F401
-    import tifffile  # noqa: F401
     from PIL import Image
+
+    for optional in ("imagecodecs", "rawpy", "tifffile"):  # import once, here, if installed
+        try:
+            importlib.import_module(optional)
+        except ImportError:
+            pass
 
     from aienhance import io as aio
 
