@@ -515,3 +515,32 @@ def test_max_pixels_is_the_only_limit_for_pillow(tmp_path, monkeypatch):
     assert Image.MAX_IMAGE_PIXELS == 100
     with pytest.raises(ImageTooLargeError):
         load(tmp_path / "p.png", max_pixels=599)
+
+
+@pytest.mark.parametrize("bits", [1, 2, 4])
+def test_low_bit_depth_grey_png_is_scaled_to_full_range(tmp_path, bits):
+    import zlib
+
+    from aienhance.io import working_to_array
+
+    levels = 2**bits
+    grey = (np.arange(16 * 16).reshape(16, 16) % levels).astype(np.uint8)
+    packed = np.packbits(np.unpackbits(grey[..., None], axis=-1)[..., -bits:].reshape(16, -1),
+                         axis=-1)
+    rows = b"".join(b"\0" + row.tobytes() for row in packed)
+    import struct
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return (struct.pack(">I", len(payload)) + kind + payload
+                + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, bits, 0, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    path = tmp_path / "g.png"
+    path.write_bytes(png)
+    image = load(path)
+    assert image.bit_depth == bits
+    codes = working_to_array(image.rgb, np.uint8)
+    expected = np.round(grey * (255 / (levels - 1))).astype(np.uint8)
+    np.testing.assert_array_equal(codes[..., 0], expected)
+    np.testing.assert_array_equal(codes[..., 0], codes[..., 2])
