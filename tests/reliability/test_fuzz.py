@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import json
 import math
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from aienhance.errors import ParameterError, SidecarError
 from aienhance.params import Params
 from aienhance.params.controls import CONTROLS
-from aienhance.sidecar import parse_xmp_bytes, serialise_xmp
+from aienhance.sidecar import parse_xmp_bytes, read_xmp, serialise_xmp
 
 SAMPLE_XMPS = [Path(p).read_bytes() for p in sorted(glob.glob("/work/shared/reference/samples/*.xmp"))]
 SAMPLE_XMPS.append(
@@ -134,6 +135,13 @@ def mutated_xmp(draw) -> bytes:
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutated_xmp())
 def test_xmp_parser_raises_only_sidecar_error(data):
+    with tempfile.TemporaryDirectory() as folder:  # the file reader too, not only the bytes parser
+        path = Path(folder) / "photo.jpg.xmp"
+        path.write_bytes(data)
+        try:
+            read_xmp(path)
+        except SidecarError:
+            pass
     try:
         tree = parse_xmp_bytes(data)
     except SidecarError:
