@@ -101,3 +101,19 @@ def test_torch_input(tmp_path, working):
     torch = pytest.importorskip("torch")
     path = save_image(tmp_path / "t.png", torch.from_numpy(working))
     np.testing.assert_allclose(load(path).rgb, load(save_image(tmp_path / "n.png", working)).rgb)
+
+
+def test_16bit_png_is_readable_by_an_independent_decoder(tmp_path, working):
+    """Pillow reads 16-bit RGB PNGs at 8 bits (the high byte): it must see our codes >> 8."""
+    path = save_image(tmp_path / "w16.png", working, bit_depth=16)
+    with Image.open(path) as im:
+        high_bytes = np.asarray(im.convert("RGB"))
+    codes = working_to_array(working, np.uint16)
+    np.testing.assert_array_equal(high_bytes, (codes >> 8).astype(np.uint8))
+
+
+def test_16bit_tiff_is_readable_by_tifffile(tmp_path, working):
+    import tifffile
+
+    path = save_image(tmp_path / "w16.tif", working, bit_depth=16)
+    np.testing.assert_array_equal(tifffile.imread(path), working_to_array(working, np.uint16))
