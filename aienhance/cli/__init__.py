@@ -51,7 +51,14 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict]:
     return parser, commands
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    return f"aienhance: warning: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    warnings.formatwarning = _one_line_warning
     parser, commands = _build_parser()
     args = parser.parse_args(argv)
     if not args.command:

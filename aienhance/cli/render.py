@@ -19,6 +19,8 @@ def add_arguments(parser: Any) -> None:
     src.add_argument("--suggest", action="store_true", help="render the suggested parameters")
     parser.add_argument("--output", "-o", required=True, metavar="OUT",
                         help="output image (.jpg, .png, .tif); never the input file")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace OUT if it exists (never the input photo)")
     parser.add_argument("--side-by-side", action="store_true",
                         help="write before | after next to each other")
 
@@ -69,6 +71,11 @@ def run(args: Any) -> int:
     if out.shape[-1] == 4:
         alpha = out[..., 3].astype(np.float32) / np.iinfo(out.dtype).max
         out = out[..., :3]
-    save_image(args.output, array_to_working(out, "srgb"), bit_depth=bit_depth, alpha=alpha,
-               overwrite=True)
+    from ..io.writers import OutputExistsError
+
+    try:
+        save_image(args.output, array_to_working(out, "srgb"), bit_depth=bit_depth, alpha=alpha,
+                   overwrite=args.overwrite)
+    except OutputExistsError:
+        raise OutputExistsError(f"{args.output!r} exists; pass --overwrite to replace it") from None
     return 0

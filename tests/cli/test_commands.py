@@ -93,3 +93,14 @@ def test_bad_params_file_is_one_line_naming_the_field(sample_paths, tmp_path):
     result = _run("render", str(sample_paths[0]), "--params", str(bad), "-o", str(tmp_path / "o.png"))
     assert result.returncode == 2
     assert "exposure_ev" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_render_keeps_an_existing_output_unless_overwrite(sample_paths, tmp_path):
+    target = tmp_path / "out.png"
+    target.write_bytes(b"keep me")
+    result = _run("render", str(sample_paths[0]), "--suggest", "-o", str(target))
+    assert result.returncode != 0 and "--overwrite" in result.stderr
+    assert target.read_bytes() == b"keep me"
+    result = _run("render", str(sample_paths[0]), "--suggest", "-o", str(target), "--overwrite")
+    assert result.returncode == 0, result.stderr
+    assert target.read_bytes() != b"keep me"
