@@ -300,18 +300,23 @@ def bench_render(work: Path, quick: bool, sources: list[np.ndarray], jpeg24: Pat
 
 
 _MEMORY_CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 import numpy as np
 sys.path.insert(0, sys.argv[1])
 from benchmarks.run import full_params
 from aienhance.render.api import render
+
+def hwm():  # peak resident set of this process (VmHWM is per address space: fresh after exec,
+    # unlike getrusage's ru_maxrss, which keeps the parent's value across fork + exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024**2
+
 mode, path = sys.argv[2], sys.argv[3]
 img = np.load(path) if mode == "array" else path
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = hwm()
 t = time.perf_counter(); out = render(img, full_params(), method="fast"); dt = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": dt, "peak_gb": peak / 1024**2, "before_gb": before / 1024**2,
-                  "shape": list(out.shape)}))
+print(json.dumps({"seconds": dt, "peak_gb": hwm(), "before_gb": before, "shape": list(out.shape)}))
 """
 
 
@@ -323,6 +328,9 @@ def bench_memory(work: Path, quick: bool, sources: list[np.ndarray]) -> dict[str
     np.save(array_path, pixels)
     file_path = write_jpeg(work / f"photo_{mp}mp_mem.jpg", pixels)
     del pixels
+    import gc
+
+    gc.collect()
     for mode, path in (("array", array_path), ("file", file_path)):
         proc = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(ROOT), mode, str(path)],
                               capture_output=True, text=True, check=False)

@@ -236,9 +236,12 @@ def grid_mask_coefficients(image: np.ndarray, decode: Callable[[np.ndarray], lis
     c1 = np.where(wc == 1.0, c0, c1)
     rows, row_pos = np.unique(np.concatenate([r0, r1]), return_inverse=True)
     cols, col_pos = np.unique(np.concatenate([c0, c1]), return_inverse=True)
-    sub = np.take(np.take(image, rows, axis=0), cols, axis=1)
-    planes = decode(sub)
-    lum = mask_luminance(np.stack(planes, axis=-1).astype(dtype))
+    # luminance at the sampled rows and columns, a few hundred rows at a time (bounded memory)
+    lum = np.empty((rows.size, cols.size), dtype)
+    step = max(1, 1_000_000 // max(cols.size, 1))
+    for start in range(0, rows.size, step):
+        sub = np.take(np.take(image, rows[start:start + step], axis=0), cols, axis=1)
+        lum[start:start + step] = mask_luminance(np.stack(decode(sub), axis=-1).astype(dtype))
     ra, rb = row_pos[:grid_h], row_pos[grid_h:]
     ca, cb = col_pos[:grid_w], col_pos[grid_w:]
     wr_ = wr.astype(dtype)[:, None]
