@@ -159,9 +159,12 @@ def plan(params: Params, *, input_space: str = "srgb", lut_size: int = LUT_SIZE)
     sRGB-encoded or ``encoding="linear"`` array) or ``"rec2020"`` (linear Rec.2020, as
     :class:`~aienhance.io.LoadedImage`).
     """
-    p = params_to_arrays(params, np.zeros((), np.float64))
-    matrix = np.asarray(SRGB_TO_REC2020, np.float64) if input_space == "srgb" else np.eye(3)
-    affine, offset = _affine_of(lambda x: pre_mask(x @ matrix.T, p))
+    # float32 parameters, as the reference computes them for float32 images (white-balance gains
+    # differ by ~1e-5 relative between float32 and float64, visible after the output matrix)
+    p = params_to_arrays(params, np.zeros((), np.float32))
+    affine, offset = _affine_of(lambda x: np.asarray(pre_mask(x.astype(np.float32), p), np.float64))
+    if input_space == "srgb":
+        affine = affine @ np.asarray(SRGB_TO_REC2020, np.float64)
     active = not _is_neutral(np, p, _TE)
     gains = None
     if active:
