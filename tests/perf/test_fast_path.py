@@ -152,3 +152,20 @@ def test_unknown_method_is_refused():
 
     with pytest.raises(UnsupportedInputError):
         render(photo_u8("chelsea.jpg"), Params(), method="turbo")
+
+
+def test_alpha_passes_through_the_fast_path(tmp_path):
+    from PIL import Image
+
+    u8 = photo_u8("chelsea.jpg")
+    alpha = (np.arange(u8.shape[1]) % 256).astype(np.uint8)[None, :].repeat(u8.shape[0], 0)
+    rgba = np.concatenate([u8, alpha[..., None]], axis=-1)
+    params = moderate_edit(np.random.default_rng(4))
+    out = render(rgba, params, method="fast")
+    assert out.shape == rgba.shape and np.array_equal(out[..., 3], alpha)
+    path = tmp_path / "rgba.png"
+    Image.fromarray(rgba, "RGBA").save(path)
+    fast_out = render(path, params, method="fast")
+    ref_out = render(path, params, method="reference")
+    assert np.array_equal(fast_out[..., 3], ref_out[..., 3])
+    assert np.abs(fast_out[..., :3].astype(int) - ref_out[..., :3]).mean() <= 0.5
