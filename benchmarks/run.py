@@ -469,10 +469,10 @@ def bench_profile(jpeg24: Path) -> dict[str, Any]:
     allc = time.perf_counter() - t
     stages.append(("whole render_fast, 1 thread", one))
     stages.append((f"whole render_fast, {os.cpu_count()} threads", allc))
-    # per-step cost on one thread (bands of ~256k pixels, as render_fast)
+    # per-step cost on one thread (bands of BAND_PIXELS, as render_fast)
     coefficients = fast.grid_mask_coefficients(u8, lambda s: fast._planes(s, table, "srgb", pl))
     out = np.empty_like(u8)
-    rows = max(1, 262_144 // u8.shape[1])
+    rows = max(1, fast.BAND_PIXELS // u8.shape[1])
     spent: dict[str, float] = {}
 
     def tick(label: str, start: float) -> float:
@@ -601,7 +601,7 @@ def report(info: dict[str, str], sug: dict[str, Any], ren: dict[str, Any], mem: 
         "",
         _table(("measure", "result", "target"), mem["rows"]),
         "",
-        "Bands of about 256k pixels are rendered on all cores; the tone-equalizer statistics "
+        "Bands of about 64k pixels are rendered on all cores; the tone-equalizer statistics "
         "come from the whole image first (reading only the rows and columns its grid samples), "
         "so bands join without seams (`tests/perf/test_tiling.py`). Peak RSS is the whole "
         "process (Python, numpy, the input and output arrays).",
@@ -640,7 +640,7 @@ reference). The fast path runs the reference stage functions only on small sets 
   tetrahedral interpolation; pixels outside the grid (negative, or > 64 after exposure) are
   computed with the reference stages;
 * everything runs in float32 on planes (the reference's `(n, 3) @ (3, 3)` products and
-  channel reductions are the slow part of numpy), in bands of ~256k pixels on a thread pool.
+  channel reductions are the slow part of numpy), in bands of ~64k pixels (L2-cache sized) on a thread pool.
 
 The 0.5/255 target holds for the affine stages and the local-exposure gain, not for the table
 of the pointwise stages: colour zones change chroma and hue with a per-hue-band curve, which is a

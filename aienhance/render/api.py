@@ -11,7 +11,7 @@ Two paths give the same picture:
   come from the whole image first, so bands join without seams);
 * ``method="fast"`` runs :func:`aienhance.render.fast.render_fast`: the same stages compiled into
   an affine map, a gain table and a 3D table of the pointwise stages, applied to bands of
-  about 256k pixels on all cores in float32. Its difference from the reference is measured in
+  about 64k pixels on all cores in float32. Its difference from the reference is measured in
   ``tests/perf/test_fast_path.py`` and docs/benchmarks.md.
 
 ``method="auto"`` (default) uses the reference path up to :data:`FAST_MIN_PIXELS` pixels (it is
