@@ -45,7 +45,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="train only on commercially usable photos (Debian, skimage, Kodak)")
     parser.add_argument("--max-photos", type=int, default=None, help="cap (CI runs)")
     parser.add_argument("--val-every", type=int, default=250)
+    parser.add_argument("--init", default=None,
+                        help="start from these weights (a best.pt of an earlier run): fine-tuning")
+    parser.add_argument("--hint-weight", type=float, default=0.0,
+                        help="weight of approximate parameter targets (illuminant casts)")
+    parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--checkpoint-every", type=int, default=100)
+    parser.add_argument("--card-markdown", default=None,
+                        help="also write the model card as Markdown (e.g. docs/model_card.md)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,12 +74,19 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads, workers=args.workers, sources=sources,
         use_brackets=not args.no_brackets, permissive_only=args.permissive_only,
         max_photos=args.max_photos, val_every=args.val_every,
-        checkpoint_every=args.checkpoint_every,
+        checkpoint_every=args.checkpoint_every, init=args.init, w_hint=args.hint_weight,
+        warmup=args.warmup,
         data=asdict(DataConfig(shared=args.shared_data, reference=args.reference,
                                local=args.data_dir)),
     ).items() if k in known})
     card = train(cfg, run_dir=args.run_dir, out_dir=args.out_dir or MODELS_DIR,
                  resume=args.resume, fetch=not args.no_fetch)
+    if args.card_markdown:
+        from pathlib import Path
+
+        from ..train.export import card_markdown
+
+        Path(args.card_markdown).write_text(card_markdown(card))
     print(f"model {card['name']}: {card['parameters']} parameters, {card['onnx_bytes']} bytes, "
           f"best validation loss {card['metrics']['validation_loss']:.4f}")
     return 0

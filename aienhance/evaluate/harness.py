@@ -46,11 +46,11 @@ class EvalConfig:
 
     seed: int = 7
     photos: int = 100
-    size: int = 384
+    size: int = 256
     scenes: int | None = None
     bracket_size: int = 256
     oracle: bool = True
-    oracle_steps: int = 150
+    oracle_steps: int = 100
     oracle_size: int = 48
     model: str | None = None
     shared: str = "/work/shared/data"

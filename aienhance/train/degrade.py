@@ -64,6 +64,8 @@ class Degradation:
 
     steps: list[str] = field(default_factory=list)
     inverse: dict[str, Any] = field(default_factory=dict)
+    #: Approximate inverse values (not exact): e.g. the light of an illuminant cast.
+    hints: dict[str, Any] = field(default_factory=dict)
 
 
 _TO_SRGB = np.asarray(REC2020_TO_SRGB, dtype=np.float32)
@@ -174,6 +176,9 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
         duv = float(np.clip(rng.normal(0.0, 0.006), -0.02, 0.02)) * strength
         x = x @ illuminant_cast_matrix(t, duv).T
         rec.steps.append(f"cast {t:.0f}K duv {duv:+.4f}")
+        # the renderer's neutral light is Planckian 6500 K (Duv 0); D65 sits 0.0032 above it
+        rec.hints["temperature_k"] = t
+        rec.hints["tint"] = float(np.clip(3000.0 * (duv - 0.0032), -100.0, 100.0))
     if "saturation" in chosen:
         s = float(np.exp(rng.uniform(np.log(0.35), np.log(1.6)) * strength))
         y = _luminance(x)[..., None]

@@ -18,7 +18,7 @@ from ..errors import ModelError
 from ..model.features import N_STATS, PROXY_SIZE
 from ..model.runtime import INPUT_PROXY, INPUT_STATS, OUTPUT_PARAMS
 
-__all__ = ["export_onnx", "write_card", "ONNX_OPSET"]
+__all__ = ["export_onnx", "write_card", "card_markdown", "ONNX_OPSET"]
 
 ONNX_OPSET = 17
 
@@ -61,3 +61,42 @@ def write_card(path: str | os.PathLike, card: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(card, indent=2, sort_keys=True, default=str) + "\n")
     os.replace(tmp, path)
+
+
+def card_markdown(card: dict) -> str:
+    """A human-readable model card (Markdown) from the JSON card."""
+    data = card["data"]
+    lines = [
+        f"# Model card: `{card['name']}`",
+        "",
+        f"- created {card['created']} by `aienhance train`, seed {card['seed']}",
+        f"- {card['parameters']} parameters, ONNX {card['onnx_bytes'] / 1e6:.2f} MB "
+        f"(sha256 `{card['onnx_sha256'][:16]}…`)",
+        f"- input: {card['interface']['inputs']['proxy']} proxy + global statistics "
+        f"({card['interface']['features']}); output: {card['interface']['outputs']['params']}",
+        f"- training: {card['training']['steps']} steps of batch {card['config']['batch']}, "
+        f"best validation step {card['training']['best_step']}, "
+        f"{card['training']['machine']}",
+        f"- shrink towards neutral: alpha = {card.get('shrink', {}).get('alpha', 1.0)} "
+        "(chosen on validation photos)",
+        "",
+        "## Training data and licences",
+        "",
+        f"{data['training_photos']} training and {data['validation_photos']} validation photos, "
+        f"{data['bracket_scenes']} SICE bracket scenes. Held out for evaluation "
+        f"(never trained on): {data['held_out_rule']}.",
+        "",
+        "| source | photos | licences |",
+        "|---|---:|---|",
+    ]
+    for name, entry in sorted(data["manifest"].items()):
+        lines.append(f"| {name} | {entry['photos']} | {'; '.join(entry['licences'])} |")
+    lines += [
+        "",
+        "Several sources are licensed for non-commercial research only (SICE, ImageNet, BSDS500, "
+        "research benchmarks without a stated licence): this model inherits those restrictions. "
+        "`aienhance train --permissive-only` trains on the commercially usable sources only "
+        "(Debian packages: GPL/LGPL/CC-BY(-SA)/CC0 terms apply; skimage; Kodak; scikit-learn).",
+        "",
+    ]
+    return "\n".join(lines)

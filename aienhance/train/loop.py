@@ -84,6 +84,8 @@ class TrainConfig:
     sources: tuple[str, ...] = ("debian", "skimage", "shared")
     permissive_only: bool = False
     use_brackets: bool = True
+    w_hint: float = 0.0
+    init: str | None = None
     data: dict = field(default_factory=lambda: asdict(DataConfig()))
 
 
@@ -180,6 +182,10 @@ def make_sample(source: SampleSource, cfg: TrainConfig, rng: np.random.Generator
     for name, value in rec.inverse.items():
         p_target[_INDEX[name]] = value
         p_mask[_INDEX[name]] = 1.0
+    if cfg.w_hint > 0:
+        for name, value in rec.hints.items():
+            p_target[_INDEX[name]] = value
+            p_mask[_INDEX[name]] = cfg.w_hint
     return inp, target, p_target, p_mask
 
 
@@ -357,6 +363,9 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
         optimiser.load_state_dict(state["optimiser"])
         start, history, best = state["step"], state["history"], state["best"]
         log(f"resumed from step {start}")
+    if not (resume and ckpt.exists()) and cfg.init:
+        model.load_state_dict(torch.load(cfg.init, weights_only=True))
+        log(f"initialised from {cfg.init}")
     (run_dir / "config.json").write_text(json.dumps(asdict(cfg), indent=2, default=str))
 
     def validate() -> dict:
