@@ -9,8 +9,16 @@ The data path is ``file → load (linear Rec.2020) → proxy → model → Param
 
 from __future__ import annotations
 
-from .errors import AienhanceError
-from .params import Params
+import os as _os
+
+# OpenBLAS threads spin while waiting: with more of them than free cores (batch workers, shared
+# machines) the renderer's and loaders' many (n, 3) @ (3, 3) colour products run 10-25x slower
+# than on one thread (docs/benchmarks.md). Default to one BLAS thread unless the user chose;
+# this takes effect when numpy is first imported after aienhance (the CLI, the plug-ins).
+_os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from .errors import AienhanceError  # noqa: E402
+from .params import Params  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import ExternalToolError
 
@@ -73,7 +74,7 @@ def dask_suggest(files: list[str], method: str = "auto", sidecar: str | None = N
             i = index[future.key]
             try:
                 results[i] = future.result()
-            except Exception as exc:  # noqa: BLE001 - a lost worker must not stop the batch
+            except Exception as exc:
                 results[i] = [{"path": job[0], "error": f"worker failed: {exc!r}",
                                "type": "WorkerCrash"} for job in groups[i]]
             if on_done is not None:

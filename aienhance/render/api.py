@@ -69,7 +69,7 @@ def render_array(rgb: np.ndarray, params: Params, *, encoding: str = "srgb",
         raise ShapeError(f"image must have shape (H, W, 3), got {rgb.shape}")
     height, width = rgb.shape[:2]
     if _use_fast(method, height * width):
-        from .fast import plan, render_fast  # noqa: PLC0415
+        from .fast import plan, render_fast
 
         return render_fast(rgb, plan(_check_params(params)), encoding=encoding)
     bands = _bands(height, width, tile_pixels)
@@ -124,7 +124,7 @@ def render(img: Any, params: Params | dict, *, encoding: str | None = None,
         dtype = np.uint8 if (img.bit_depth or 8) <= 8 and not img.is_raw else np.uint16
         height, width = img.rgb.shape[:2]
         if _use_fast(method, height * width):
-            from .fast import plan, render_fast  # noqa: PLC0415
+            from .fast import plan, render_fast
 
             result = render_fast(img.rgb, plan(params, input_space="rec2020"), encoding="linear",
                                  out_dtype=dtype, output_encoding="srgb")
@@ -136,7 +136,7 @@ def render(img: Any, params: Params | dict, *, encoding: str | None = None,
         linear_srgb = working_to_array(img.rgb, np.float32, "linear")
         out = render_array(np.ascontiguousarray(linear_srgb), params, encoding="linear",
                            tile_pixels=tile_pixels, method="reference")
-        from .colourspace import linear_to_srgb  # noqa: PLC0415
+        from .colourspace import linear_to_srgb
 
         encoded = np.clip(linear_to_srgb(out), 0.0, 1.0)
         scale = np.iinfo(dtype).max
@@ -156,7 +156,7 @@ def render(img: Any, params: Params | dict, *, encoding: str | None = None,
     if encoding not in ("srgb", "linear"):
         raise UnsupportedInputError(f"encoding must be 'srgb' or 'linear', got {encoding!r}")
     if img.dtype.kind == "f" and not np.isfinite(img[..., :3]).all():
-        from ..errors import ImageDecodeError  # noqa: PLC0415
+        from ..errors import ImageDecodeError
 
         raise ImageDecodeError("image contains NaN or infinite values")
     rgb = np.ascontiguousarray(img[..., :3])

@@ -35,26 +35,32 @@ with three-dimensional linear interpolation. Journal of Electronic Imaging 4(3),
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from ..params import Params
 from ..params.controls import CONTROLS
-from .colourspace import REC2020_TO_SRGB, SRGB_TO_REC2020, linear_to_srgb, srgb_to_linear
+from .colourspace import (
+    REC2020_TO_SRGB,
+    SRGB_TO_REC2020,
+    linear_to_srgb,
+    srgb_to_linear,
+)
 from .pipeline import _is_neutral, params_to_arrays, pre_mask, render_working
 from .tone_equalizer import (
     FEATHERING,
     MASK_FLOOR,
+    MaskCoefficients,
     _resample_axis,
     band_gain_curve,
     deriche_blur_matrix,
     effective_bands_ev,
     eigf_geometry,
-    MaskCoefficients,
     mask_luminance,
 )
 

@@ -8,15 +8,15 @@ import pytest
 
 pytest.importorskip("distributed", reason="dask.distributed not installed (extra 'distributed')")
 
-from aienhance.cli import main  # noqa: E402
-from aienhance.cli.suggest import suggest_one  # noqa: E402
-from aienhance.distributed import run_suggest  # noqa: E402
+from aienhance.cli import main
+from aienhance.cli.suggest import suggest_one
+from aienhance.distributed import run_suggest
 
-from .test_batch import shoot  # noqa: E402,F401  (fixture)
+from .test_batch import shoot
 
 
 @pytest.mark.slow
-def test_dask_local_cluster_equals_single_process(shoot, tmp_path):  # noqa: F811
+def test_dask_local_cluster_equals_single_process(shoot, tmp_path):
     single = [suggest_one(f, "analytic", None) for f in shoot]
     done = []
     distributed = run_suggest(shoot, engine="dask", method="analytic", jobs=2,
@@ -27,7 +27,7 @@ def test_dask_local_cluster_equals_single_process(shoot, tmp_path):  # noqa: F81
 
 
 @pytest.mark.slow
-def test_batch_cli_dask_engine(shoot, tmp_path):  # noqa: F811
+def test_batch_cli_dask_engine(shoot, tmp_path):
     out = tmp_path / "dask.json"
     code = main(["batch", "--engine", "dask", "-j", "2", "--method", "analytic", "-o", str(out),
                  *shoot])
@@ -36,7 +36,7 @@ def test_batch_cli_dask_engine(shoot, tmp_path):  # noqa: F811
     assert len(doc["results"]) == len(shoot) - 1 and len(doc["errors"]) == 1
 
 
-def test_unreachable_scheduler_is_one_clean_error(shoot):  # noqa: F811
+def test_unreachable_scheduler_is_one_clean_error(shoot):
     from aienhance.distributed.engines import EngineError, dask_suggest
     from aienhance.errors import ExternalToolError
 

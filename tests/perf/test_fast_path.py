@@ -14,7 +14,11 @@ from aienhance.params import Params
 from aienhance.render import fast
 from aienhance.render.api import render
 from aienhance.render.pipeline import params_to_arrays, pre_mask, render_working
-from aienhance.render.tone_equalizer import compute_mask, mask_coefficients, mask_luminance
+from aienhance.render.tone_equalizer import (
+    compute_mask,
+    mask_coefficients,
+    mask_luminance,
+)
 
 from ._photos import CR2, hsl_edit, moderate_edit, photo_u8, pre_and_local_edit
 
