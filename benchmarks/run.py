@@ -687,9 +687,9 @@ left for later.
   alone. Caveat: darktable suffers more from a busy machine than we do. On an idle 2-core VM
   darktable.md §1.4 measured 2.9 s for a plain 24 MP export and 13.8 s with exposure, tone
   equalizer, colour balance rgb and sigmoid; the plain export in this table is several times
-  slower than that, so the ratio measured here flatters us. From darktable.md's idle 13.8 s and
-  the single-thread render measured here, the idle ratio is more likely about 2-3×: the ≥ 5×
-  target is not reliably met. aienhance.io's path is slower than the 8-bit one because `load` converts to float32
+  slower than that, so the ratio measured here flatters us. From darktable.md's idle 13.8 s
+  (fewer modules than our sidecar) and our 8-bit file-to-file time, the idle ratio is more
+  likely 3-5×: the ≥ 5× target is not reliably met. aienhance.io's path is slower than the 8-bit one because `load` converts to float32
   Rec.2020 and `save_image` re-encodes with `linear_to_srgb` on the whole image (~1.7 s of the
   save at 24 MP in a profile).
 * **suggest on the CR2 ≤ 400 ms**: `load_proxy` runs LibRaw's half-size postprocess (rawpy),
