@@ -9,8 +9,9 @@ of points and interpolating:
    ``x ↦ A x + c`` (including the input's sRGB → Rec.2020 matrix) is measured by running
    :func:`~aienhance.render.pipeline.pre_mask` on the origin and the unit vectors.
 2. **Tone equalizer**: the whole-image mask statistics are computed from only the pixels the
-   mask grid reads (:func:`grid_mask_coefficients`), the per-pixel mask with
-   :func:`~aienhance.render.tone_equalizer.compute_mask`, and the band gain curve
+   mask grid reads (:func:`grid_mask_coefficients`), the per-pixel mask with the formula of
+   :func:`~aienhance.render.tone_equalizer.compute_mask` evaluated on planes (a test checks they
+   agree), and the band gain curve
    :func:`~aienhance.render.tone_equalizer.band_gain_curve` is tabulated on
    :data:`GAIN_TABLE_SIZE` mask exposures in ``[-8, 0]`` EV and read with linear interpolation.
 3. **Pointwise stages** after it (colour balance, tone curve, colour zones) form one function
@@ -20,7 +21,12 @@ of points and interpolating:
    tetrahedral interpolation (exact along the neutral axis, 4 table reads per pixel).
    Pixels outside the table (negative or beyond :data:`SHAPER_MAX` after the tone equalizer)
    are computed with the reference stages.
-4. The output matrix and sRGB encoding are applied exactly.
+4. The output matrix is applied exactly; integer outputs are encoded and quantised with one
+   table read (sRGB codes tabulated with :func:`~aienhance.render.colourspace.linear_to_srgb`
+   over ``√v``), float outputs with the transfer function itself.
+
+Images are processed in bands of :data:`BAND_PIXELS` pixels (L2-cache sized) on a thread pool;
+the bands do not depend on each other, so banded and whole-image results are identical.
 
 Accuracy against the reference is measured by ``tests/perf/test_fast_path.py`` and
 ``benchmarks/run.py`` (docs/benchmarks.md); it is limited by how sharply the pointwise stages
