@@ -261,7 +261,8 @@ def run_eval(cfg: EvalConfig, *, log: Callable = print) -> dict:
         "model": {"name": methods.model.name, "path": str(methods.model.path),
                   "bytes": methods.model.path.stat().st_size,
                   "parameters": methods.model.card.get("parameters"),
-                  "training_steps": methods.model.card.get("training", {}).get("steps")},
+                  "training_steps": methods.model.card.get("training", {}).get(
+                      "total_steps", methods.model.card.get("training", {}).get("steps"))},
         "synthetic": synthetic,
         "brackets": {k: v for k, v in brackets.items() if v},
         "bracket_scenes": len(groups),
