@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         import skimage  # noqa: F401
     except ImportError:
-        raise AienhanceError("evaluation needs scikit-image: pip install 'aienhance[eval]'") from None
+        raise AienhanceError(
+            "evaluation needs scikit-image: pip install 'aienhance[eval]'") from None
     from ..evaluate.harness import EvalConfig, make_contact_sheet, run_eval, write_report
 
     cfg = EvalConfig(seed=args.seed, photos=args.photos, size=args.size, scenes=args.scenes,

@@ -154,8 +154,12 @@ def _fit_oracle(inputs: list[np.ndarray], targets: list[np.ndarray], cfg: EvalCo
 def run_eval(cfg: EvalConfig, *, log: Callable = print) -> dict:
     """Run the protocol; returns a JSON-ready dict of results (see :func:`write_report`)."""
     from ..train.data import DataConfig, discover_brackets, discover_photos
-    from ..train.degrade import camera_degradation, renderer_degradation, srgb8_to_working
-    from ..train.degrade import working_to_srgb8
+    from ..train.degrade import (
+        camera_degradation,
+        renderer_degradation,
+        srgb8_to_working,
+        working_to_srgb8,
+    )
 
     t_start = time.time()
     data_cfg = DataConfig(shared=cfg.shared, reference=cfg.reference, local=cfg.local,

@@ -4,7 +4,8 @@ A small CNN reads the :data:`~aienhance.model.features.PROXY_SIZE` proxy, an MLP
 global statistics, and a linear head emits one raw number per degree of freedom. The head maps
 them into :class:`~aienhance.params.Params` ranges *by construction*:
 
-* every scalar or per-band control: ``lo + (hi − lo) · sigmoid(z + logit((neutral − lo)/(hi − lo)))``
+* every scalar or per-band control: ``lo + (hi − lo) · sigmoid(z + logit(f))`` with
+  ``f = (neutral − lo)/(hi − lo)``
   (``temperature_k`` in mired, so equal steps are equal perceived shifts), which is the neutral
   value at ``z = 0`` and can never leave ``[lo, hi]``;
 * ``tone_curve``: fixed end points 0 and 1, and 7 positive increments

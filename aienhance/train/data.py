@@ -279,7 +279,8 @@ def discover_brackets(cfg: DataConfig | None = None, *, min_frames: int = 3,
     groups_file = folder / "groups.json"
     if not groups_file.exists():
         return []
-    sha = {row["file"]: row["sha256"] for row in _shared_rows(cfg) if row["file"].startswith("sice/")}
+    sha = {row["file"]: row["sha256"] for row in _shared_rows(cfg)
+           if row["file"].startswith("sice/")}
     groups = json.loads(groups_file.read_text())["groups"]
     out = []
     for ids in groups:
@@ -324,7 +325,8 @@ def build_cache(photos: Iterable[Photo], path: str | os.PathLike, *, max_side: i
     photos = list(photos)
     ids = [p.id for p in photos]
     path = Path(path)
-    key = hashlib.sha256(json.dumps([ids, [p.sha256 for p in photos], max_side]).encode()).hexdigest()
+    key = hashlib.sha256(
+        json.dumps([ids, [p.sha256 for p in photos], max_side]).encode()).hexdigest()
     if path.exists():
         with np.load(path, allow_pickle=False) as z:
             if str(z["key"]) == key:

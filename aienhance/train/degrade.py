@@ -20,8 +20,8 @@ sample bit for bit.
 from __future__ import annotations
 
 import io
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np

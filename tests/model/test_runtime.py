@@ -14,7 +14,8 @@ from aienhance.params import VECTOR_SIZE, Params
 from aienhance.render.colourspace import REC2020_LUMINANCE
 from aienhance.render.pipeline import render_working
 
-pytestmark = pytest.mark.skipif(not available_models(), reason="no model shipped in aienhance/models")
+pytestmark = pytest.mark.skipif(not available_models(),
+                                reason="no model shipped in aienhance/models")
 
 
 @pytest.fixture(scope="module")
