@@ -7,11 +7,11 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import UnsupportedInputError
 
-__all__ = ["add_file_arguments", "collect_files", "Progress", "write_json"]
+__all__ = ["add_file_arguments", "collect_files", "Progress", "report_failures", "write_json"]
 
 
 def add_file_arguments(parser: Any) -> None:
@@ -82,3 +82,13 @@ def write_json(data: Any, out: str | None) -> None:
     from ..sidecar import write_atomic
 
     write_atomic(out, text.encode("utf-8"), backup=False)
+
+
+def report_failures(failed: list[dict[str, Any]], total: int) -> int:
+    """List a batch's failures on stderr, one line each; the exit code (1 if any, else 0)."""
+    if not failed:
+        return 0
+    print(f"aienhance: {len(failed)} of {total} files failed:", file=sys.stderr)
+    for entry in failed:
+        print(f"  {entry['path']!r}: {entry['error']}", file=sys.stderr)
+    return 1

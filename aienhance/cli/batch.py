@@ -7,10 +7,9 @@ files failed, listed on stderr at the end); ``--engine dask`` runs it on a Dask 
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
-from ._common import Progress, add_file_arguments, collect_files, write_json
+from ._common import Progress, add_file_arguments, collect_files, report_failures, write_json
 
 NAME = "batch"
 HELP = "suggest parameters for many photos on all cores or a Dask cluster (JSON like `suggest`)"
@@ -45,9 +44,4 @@ def run(args: Any) -> int:
     ok = [r for r in results if "params" in r]
     failed = [r for r in results if "error" in r]
     write_json({"version": 1, "results": ok, "errors": failed}, args.out)
-    if failed:
-        print(f"aienhance: {len(failed)} of {len(results)} files failed:", file=sys.stderr)
-        for r in failed:
-            print(f"  {r['path']!r}: {r['error']}", file=sys.stderr)
-        return 1
-    return 0
+    return report_failures(failed, len(results))

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AienhanceError, ParameterError, UnsupportedInputError
-from ._common import add_file_arguments, collect_files, write_json
+from ._common import add_file_arguments, collect_files, report_failures, write_json
 
 __all__ = ["FORMATS", "HELP", "NAME", "add_arguments", "run", "write_one"]
 
@@ -202,9 +202,4 @@ def run(args: Any) -> int:
     if args.format == "lightroom-json":
         data = {"version": 1, "results": ok, "errors": failed}
         write_json(data, args.out)
-    if failed:
-        print(f"aienhance: {len(failed)} of {len(files)} files failed:", file=sys.stderr)
-        for entry in failed:
-            print(f"  {entry['path']!r}: {entry['error']}", file=sys.stderr)
-        return 1
-    return 0
+    return report_failures(failed, len(files))

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from ..errors import AienhanceError
-from ._common import Progress, add_file_arguments, collect_files, write_json
+from ._common import Progress, add_file_arguments, collect_files, report_failures, write_json
 
 NAME = "suggest"
 HELP = "suggest parameters for photos (JSON to stdout or --out; sidecars with --sidecar)"
@@ -173,9 +173,4 @@ def run(args: Any) -> int:
             except AienhanceError as exc:
                 failed.append({"path": entry["path"], "error": f"preview: {exc}",
                                "type": type(exc).__name__})
-    if failed:
-        print(f"aienhance: {len(failed)} of {len(results)} files failed:", file=sys.stderr)
-        for r in failed:
-            print(f"  {r['path']!r}: {r['error']}", file=sys.stderr)
-        return 1
-    return 0
+    return report_failures(failed, len(results))
