@@ -95,7 +95,9 @@ def test_plugin_applies_suggestions_inside_darktable(tmp_path, big_tiff):
 
     expected = [i.operation for i in build_history(suggest(str(photo)))]
     assert expected, "the test photo should get a non-neutral suggestion"
-    assert [h["operation"] for h in read_history(tree)] == expected
+    # darktable appends a style's items in its own order (by module name); the pipe order is set
+    # by the module order, not the history order, so compare the set of modules
+    assert sorted(h["operation"] for h in read_history(tree)) == sorted(expected)
     desc = tree.getroot().find(f".//{{{NS_RDF}}}Description")
     assert desc.get(f"{{{NS_DARKTABLE}}}iop_order_version") == "0"  # the style set our order
     order = [op for op, _ in parse_iop_order_list(desc.get(f"{{{NS_DARKTABLE}}}iop_order_list"))]
