@@ -27,7 +27,6 @@ import numpy as np
 
 from ..errors import ShapeError, UnsupportedInputError
 from ..params import Params
-from .masks import POOL_FACTOR
 from .pipeline import _is_neutral, params_to_arrays, pre_mask, render_working
 from .tone_equalizer import mask_coefficients_from_luminance, mask_luminance
 
@@ -47,8 +46,13 @@ def _use_fast(method: str, pixels: int) -> bool:
     return method == "fast" or (method == "auto" and pixels >= FAST_MIN_PIXELS)
 
 
+#: Band heights are multiples of this (any height is exact; this keeps bands tidy).
+_BAND_ROW_MULTIPLE = 4
+
+
 def _bands(height: int, width: int, tile_pixels: int) -> list[tuple[int, int]]:
-    rows = max(POOL_FACTOR, (tile_pixels // max(width, 1)) // POOL_FACTOR * POOL_FACTOR)
+    step = _BAND_ROW_MULTIPLE
+    rows = max(step, (tile_pixels // max(width, 1)) // step * step)
     return [(r, min(r + rows, height)) for r in range(0, height, rows)]
 
 
