@@ -21,19 +21,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..render.colourspace import linear_to_srgb, srgb_to_linear
+
 __all__ = ["BASELINES", "identity", "auto_levels", "grey_world_auto_exposure", "clahe"]
 
 _LUMA_SRGB = np.array([0.2126, 0.7152, 0.0722])
 
 
 def _decode(u8: np.ndarray) -> np.ndarray:
-    v = u8.astype(np.float64) / 255.0
-    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+    return srgb_to_linear(u8.astype(np.float64) / 255.0)
 
 
 def _encode(linear: np.ndarray) -> np.ndarray:
-    v = np.clip(linear, 0.0, 1.0)
-    enc = np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
+    enc = linear_to_srgb(np.clip(linear, 0.0, 1.0))
     return np.round(enc * 255.0).astype(np.uint8)
 
 

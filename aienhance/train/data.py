@@ -27,6 +27,8 @@ from typing import Iterable
 
 import numpy as np
 
+from ..render.colourspace import linear_to_srgb, srgb_to_linear
+
 __all__ = [
     "Photo",
     "BracketGroup",
@@ -297,7 +299,7 @@ def discover_brackets(cfg: DataConfig | None = None, *, min_frames: int = 3,
                 continue
             srgb = load_srgb(path, max_side=128)
             y = srgb.mean(-1)
-            lightness = 116.0 * np.cbrt(np.clip(_srgb_decode(y), 1e-6, None)) - 16.0
+            lightness = 116.0 * np.cbrt(np.clip(srgb_to_linear(y), 1e-6, None)) - 16.0
             stats.append((float(lightness.mean()), float((srgb.max(-1) >= 0.995).mean())))
             frames.append(str(path))
             hashes.append(sha[rel])
@@ -309,10 +311,6 @@ def discover_brackets(cfg: DataConfig | None = None, *, min_frames: int = 3,
     return out
 
 
-def _srgb_decode(v: np.ndarray) -> np.ndarray:
-    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
-
-
 def build_cache(photos: Iterable[Photo], path: str | os.PathLike, *, max_side: int = 224,
                 log=print) -> dict:
     """Decode, downscale in linear light and store every photo as 8-bit sRGB in one ``.npz``.
@@ -320,7 +318,6 @@ def build_cache(photos: Iterable[Photo], path: str | os.PathLike, *, max_side: i
     Returns ``{"ids": [...], "images": [uint8 (H, W, 3), ...]}``; an existing cache holding the
     same ids at the same size is reused.
     """
-    from ..render.colourspace import linear_to_srgb, srgb_to_linear
 
     photos = list(photos)
     ids = [p.id for p in photos]

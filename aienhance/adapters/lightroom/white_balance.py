@@ -28,6 +28,8 @@ import os
 
 from ...errors import ImageDecodeError
 from ...params.controls import CONTROLS
+from ...render.colourspace import REC2020_TO_XYZ_D65, SRGB_TO_REC2020
+from ...render.white_balance import TINT_TO_DUV
 
 __all__ = [
     "REFERENCE_TEMPERATURE_K",
@@ -47,8 +49,6 @@ REFERENCE_TEMPERATURE_K = float(_BY_NAME["temperature_k"].neutral)
 #: As-shot temperature assumed for a raw file when neither Lightroom nor the file gives one
 #: (daylight; Lightroom's "Daylight" preset is 5500 K).
 DEFAULT_AS_SHOT_TEMPERATURE_K = 5500.0
-#: Linear sRGB (D65) → CIE XYZ, IEC 61966-2-1.
-_SRGB_TO_XYZ = ((0.4124, 0.3576, 0.1805), (0.2126, 0.7152, 0.0722), (0.0193, 0.1192, 0.9505))
 #: Mired per step of ``IncrementalTemperature`` (assumed, see the module docstring).
 MIRED_PER_INCREMENTAL_STEP = 2.0
 
@@ -149,7 +149,8 @@ def as_shot_white_from_raw(path: str | os.PathLike) -> tuple[float, float]:
             raise ImageDecodeError(f"{os.fspath(path)} has a singular camera matrix") from None
     elif np.any(rgb_from_cam) and np.all(daylight > 0):  # DNG: camera RGB scaled by daylight -> sRGB
         scaled = neutral * daylight
-        xyz = np.asarray(_SRGB_TO_XYZ) @ (rgb_from_cam @ (scaled / scaled[1]))
+        srgb_to_xyz = np.asarray(REC2020_TO_XYZ_D65) @ np.asarray(SRGB_TO_REC2020)
+        xyz = srgb_to_xyz @ (rgb_from_cam @ (scaled / scaled[1]))
     else:
         raise ImageDecodeError(f"{os.fspath(path)} carries no colour matrix")
     if xyz.sum() <= 0 or xyz[1] <= 0:
@@ -158,7 +159,7 @@ def as_shot_white_from_raw(path: str | os.PathLike) -> tuple[float, float]:
     cct, duv = _xy_to_cct_duv(xy)
     if not (math.isfinite(cct) and math.isfinite(duv)):
         raise ImageDecodeError(f"{os.fspath(path)} has an unusable as-shot white")
-    return float(cct), float(3000.0 * duv)
+    return float(cct), float(duv / TINT_TO_DUV)
 
 
 def _xy_to_cct_duv(xy):  # colour-science is a dependency; import lazily (it is slow to import)
