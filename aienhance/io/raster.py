@@ -223,22 +223,8 @@ def decode_with_pillow(
     space = colour_space_from_icc(icc, channels=channels) if icc else SRGB
     if icc is None and channels == 1:
         space = ColourSpace("Gray (sRGB)", SRGB.matrix_to_rec2020, SRGB.curves)
-    metadata: dict[str, Any] = dict(facts)
-    metadata["frames"] = frames
-    if icc and space.profile_description:
-        metadata["icc_description"] = space.profile_description
-    return Decoded(
-        samples=samples,
-        format=fmt,
-        bit_depth=bit_depth,
-        scale=scale,
-        alpha=alpha,
-        colour_space=space,
-        stored_size=(width, height),
-        orientation=orientation,
-        exif_exposure_bias=facts.get("exposure_bias_ev"),
-        metadata=metadata,
-    )
+    return _decoded(samples, fmt, bit_depth, scale, alpha, space, (width, height), orientation,
+                    facts, frames, icc)
 
 
 # ---------------------------------------------------------------------------------------- TIFF
@@ -352,19 +338,18 @@ def decode_tiff(path: Path, *, max_pixels: int) -> Decoded:
     else:
         space = SRGB if channels == 3 else ColourSpace("Gray (sRGB)", SRGB.matrix_to_rec2020,
                                                       SRGB.curves)
+    return _decoded(samples, "TIFF", bits_out, scale, alpha, space, (width, height), orientation,
+                    facts, frames, icc)
+
+
+def _decoded(samples: Any, fmt: str, bit_depth: int, scale: float, alpha: Any,
+             space: ColourSpace, size: tuple[int, int], orientation: int,
+             facts: dict[str, Any], frames: int, icc: bytes | None) -> Decoded:
+    """The :class:`Decoded` record of a raster file, with its EXIF facts as metadata."""
     metadata: dict[str, Any] = dict(facts)
     metadata["frames"] = frames
     if icc and space.profile_description:
         metadata["icc_description"] = space.profile_description
-    return Decoded(
-        samples=samples,
-        format="TIFF",
-        bit_depth=bits_out,
-        scale=scale,
-        alpha=alpha,
-        colour_space=space,
-        stored_size=(width, height),
-        orientation=orientation,
-        exif_exposure_bias=facts.get("exposure_bias_ev"),
-        metadata=metadata,
-    )
+    return Decoded(samples=samples, format=fmt, bit_depth=bit_depth, scale=scale, alpha=alpha,
+                   colour_space=space, stored_size=size, orientation=orientation,
+                   exif_exposure_bias=facts.get("exposure_bias_ev"), metadata=metadata)
