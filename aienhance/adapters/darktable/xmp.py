@@ -97,14 +97,6 @@ def _history_seq(desc: ET.Element) -> ET.Element:
     return seq
 
 
-def _li_value(li: ET.Element, name: str) -> str | None:
-    value = li.get(_DT + name)
-    if value is None:
-        child = li.find(_DT + name)
-        value = child.text if child is not None else None
-    return value
-
-
 def _set_li_num(li: ET.Element, num: int) -> None:
     child = li.find(_DT + "num")
     if child is not None and li.get(_DT + "num") is None:
