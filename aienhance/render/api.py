@@ -56,6 +56,15 @@ def _bands(height: int, width: int, tile_pixels: int) -> list[tuple[int, int]]:
     return [(r, min(r + rows, height)) for r in range(0, height, rows)]
 
 
+def _with_alpha(result: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    """Append a loaded image's alpha (float coverage) as a channel of ``result``'s dtype."""
+    if alpha is None:
+        return result
+    scale = np.iinfo(result.dtype).max
+    coded = np.round(np.clip(alpha, 0, 1) * scale).astype(result.dtype)
+    return np.concatenate([result, coded[..., None]], -1)
+
+
 def _check_params(params: Any) -> Params:
     if isinstance(params, Params):
         return params
@@ -132,22 +141,14 @@ def render(img: Any, params: Params | dict, *, encoding: str | None = None,
 
             result = render_fast(img.rgb, plan(params, input_space="rec2020"), encoding="linear",
                                  out_dtype=dtype, output_encoding="srgb")
-            if img.alpha is not None:
-                scale = np.iinfo(dtype).max
-                alpha = np.round(np.clip(img.alpha, 0, 1) * scale).astype(dtype)
-                result = np.concatenate([result, alpha[..., None]], -1)
-            return result
+            return _with_alpha(result, img.alpha)
         linear_srgb = working_to_array(img.rgb, np.float32, "linear")
         out = render_array(np.ascontiguousarray(linear_srgb), params, encoding="linear",
                            tile_pixels=tile_pixels, method="reference")
         from .colourspace import linear_to_srgb
 
         encoded = np.clip(linear_to_srgb(out), 0.0, 1.0)
-        scale = np.iinfo(dtype).max
-        result = np.round(encoded * scale).astype(dtype)
-        if img.alpha is not None:
-            result = np.concatenate([result, np.round(np.clip(img.alpha, 0, 1) * scale).astype(dtype)[..., None]], -1)
-        return result
+        return _with_alpha(np.round(encoded * np.iinfo(dtype).max).astype(dtype), img.alpha)
     if not isinstance(img, np.ndarray):
         raise UnsupportedInputError(
             f"img must be a path, a LoadedImage or a numpy array, got {type(img).__name__}")
