@@ -32,7 +32,7 @@ def fit_oracle(inputs: Sequence[np.ndarray], targets: Sequence[np.ndarray], *,
     import torch
 
     from ..model.features import resize_area
-    from ..model.network import RAW_SIZE, BoundedHead, nudge_off_neutral
+    from ..model.network import RAW_SIZE, BoundedHead
     from ..model.runtime import round_params
     from ..render.colourspace import linear_to_srgb, rec2020_to_lab
     from ..render.pipeline import render_working, vector_to_arrays
@@ -51,7 +51,7 @@ def fit_oracle(inputs: Sequence[np.ndarray], targets: Sequence[np.ndarray], *,
         optimiser = torch.optim.Adam([raw], lr=lr)
         y_enc, y_lab = linear_to_srgb(y), rec2020_to_lab(y)
         for _ in range(steps):
-            vec = nudge_off_neutral(head(raw))
+            vec = head(raw)
             out = torch.clamp(render_working(x, vector_to_arrays(vec)), 0.0, 1.0)
             diff = rec2020_to_lab(out) - y_lab
             per_image = (torch.mean(torch.abs(linear_to_srgb(out) - y_enc), dim=(1, 2, 3))

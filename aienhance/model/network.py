@@ -26,8 +26,7 @@ from torch import nn
 from ..params import CONTROLS, TONE_CURVE_X, VECTOR_SIZE
 from .features import N_STATS
 
-__all__ = ["ParamNet", "BoundedHead", "ShrunkModel", "RAW_SIZE", "count_parameters",
-           "nudge_off_neutral"]
+__all__ = ["ParamNet", "BoundedHead", "ShrunkModel", "RAW_SIZE", "count_parameters"]
 
 #: Raw outputs: one per control value, except the tone curve's fixed end points.
 RAW_SIZE = VECTOR_SIZE - 1
@@ -153,24 +152,3 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def _nudge() -> list[float]:
-    out = []
-    for c in CONTROLS:
-        if c.name == "tone_curve":
-            out += [0.0] + [1e-6] * (c.length - 2) + [0.0]
-        elif c.name == "temperature_k":
-            out += [0.01]          # float32 step at 6500 K is 0.0005
-        else:
-            out += [1e-4] * c.length
-    return out
-
-
-def nudge_off_neutral(vector: torch.Tensor) -> torch.Tensor:
-    """Shift a parameter batch imperceptibly off the neutral values, for gradient flow.
-
-    The renderer skips a stage whose controls are exactly neutral for the whole batch (as the
-    editors skip the module), which also cuts the gradient of those controls. Training and the
-    oracle start at neutral, so they render ``nudge_off_neutral(vec)``: every stage runs and every
-    control gets a gradient; the shift (1e-4 of a slider unit or EV) changes no pixel visibly.
-    """
-    return vector + torch.tensor(_nudge(), dtype=vector.dtype)

@@ -139,10 +139,10 @@ def apply_hsl(rgb: Any, hsl_hue: Any, hsl_saturation: Any, hsl_luminance: Any) -
     c_y = _evaluate(onehot, t, _segment_table(y_c, xp), xp)
     l_new = l * 2.0 ** (4.0 * (l_y - 0.5))
     c_new = chroma * 2.0 * c_y
-    h_new = (hue + h_y - 0.5) * (2.0 * math.pi)
     scale = c_new / chroma
-    cos_h, sin_h = xp.cos(h_new), xp.sin(h_new)
-    # rotate (a, b) exactly when the hue does not change, so neutral params are the identity
-    a_new = xp.where(h_y == 0.5, a * scale, c_new * cos_h)
-    b_new = xp.where(h_y == 0.5, b * scale, c_new * sin_h)
+    # rotate (a, b) by the hue shift: exact when the shift is 0, differentiable everywhere
+    shift = (h_y - 0.5) * (2.0 * math.pi)
+    cos_d, sin_d = xp.cos(shift), xp.sin(shift)
+    a_new = scale * (a * cos_d - b * sin_d)
+    b_new = scale * (a * sin_d + b * cos_d)
     return lab_to_rec2020(xp.stack([l_new, a_new, b_new], axis=-1))

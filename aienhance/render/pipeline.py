@@ -83,16 +83,27 @@ def _is_neutral(xp: Any, p: dict[str, Any], names: tuple[str, ...]) -> bool:
     return bool(xp.all(_neutral_members(xp, p, names)))
 
 
+def _differentiating(rgb: Any, p: dict[str, Any], names: tuple[str, ...]) -> bool:
+    return any(getattr(a, "requires_grad", False) for a in (rgb, *(p[n] for n in names)))
+
+
 def _stage(xp: Any, rgb: Any, p: dict[str, Any], names: tuple[str, ...], apply: Any) -> Any:
     """Run a stage, keeping the input unchanged for batch members whose controls are neutral
-    (the adapters write no module for them), so a batch renders exactly as its members alone."""
+    (the adapters write no module for them), so a batch renders exactly as its members alone.
+
+    Under autograd (torch, training and the oracle) neutral members still take the input's
+    value, but the stage's gradient at neutral passes through (``x + (f(x) − stop_grad f(x))``),
+    so every control can move away from neutral.
+    """
     neutral = _neutral_members(xp, p, names)
-    if bool(xp.all(neutral)):
+    differentiating = _differentiating(rgb, p, names)
+    if bool(xp.all(neutral)) and not differentiating:
         return rgb
     out = apply(rgb)
     if bool(xp.any(neutral)):
         keep = xp.reshape(neutral, tuple(neutral.shape) + (1, 1, 1))
-        out = xp.where(keep, rgb, out)
+        identity = rgb + (out - out.detach()) if differentiating else rgb
+        out = xp.where(keep, identity, out)
     return out
 
 

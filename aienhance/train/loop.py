@@ -217,7 +217,6 @@ def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]
     import torch
 
     from ..model.features import extract_features, resize_area
-    from ..model.network import nudge_off_neutral
     from ..render.colourspace import linear_to_srgb, rec2020_to_lab
     from ..render.pipeline import render_working, vector_to_arrays
 
@@ -227,7 +226,7 @@ def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]
     # the loss is taken at LOSS_SIZE² (global edits do not need more; 4× cheaper renders)
     small_in = torch.movedim(resize_area(inp, cfg.loss_size), -3, -1)
     small_tgt = torch.movedim(resize_area(target, cfg.loss_size), -3, -1)
-    out = torch.clamp(render_working(small_in, vector_to_arrays(nudge_off_neutral(vec))), 0.0, 1.0)
+    out = torch.clamp(render_working(small_in, vector_to_arrays(vec)), 0.0, 1.0)
     tgt = torch.clamp(small_tgt, 0.0, 1.0)
     l1 = torch.mean(torch.abs(linear_to_srgb(out) - linear_to_srgb(tgt)))
     diff = rec2020_to_lab(out) - rec2020_to_lab(tgt)

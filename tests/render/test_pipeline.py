@@ -142,3 +142,19 @@ def test_gradients_are_finite_for_every_control():
     out.square().mean().backward()
     assert torch.isfinite(v.grad).all()
     assert (v.grad.abs() > 0).sum() > 0.8 * v.numel()
+
+
+def test_neutral_params_are_identity_yet_differentiable_under_autograd():
+    """Training and the oracle start at neutral: the render must equal the input (as the adapters
+    write no module) while every control still receives a gradient."""
+    from aienhance.params import params_to_vector
+
+    rng = np.random.default_rng(5)
+    img = torch.tensor(rng.random((2, 24, 32, 3)) * 0.9 + 0.02, dtype=torch.float64)
+    v = torch.tensor([params_to_vector(Params())] * 2, dtype=torch.float64, requires_grad=True)
+    out = render_working(img, vector_to_arrays(v))
+    assert torch.equal(out, img)
+    (out * torch.linspace(0.5, 1.5, 3, dtype=torch.float64)).square().mean().backward()
+    assert torch.isfinite(v.grad).all()
+    moved = (v.grad.abs() > 0).float().mean().item()
+    assert moved > 0.9, f"only {moved:.0%} of the controls get a gradient at neutral"
