@@ -49,10 +49,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="start from these weights (a best.pt of an earlier run): fine-tuning")
     parser.add_argument("--hint-weight", type=float, default=0.0,
                         help="weight of approximate parameter targets (illuminant casts)")
+    parser.add_argument("--mix", default=None,
+                        help="sample mix, e.g. clean=0.2,camera=0.4,render=0.13,bracket=0.27 "
+                             "(shares of clean photos, camera-like and renderer degradations "
+                             "and real bracket pairs; normalised)")
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--checkpoint-every", type=int, default=100)
     parser.add_argument("--card-markdown", default=None,
                         help="also write the model card as Markdown (e.g. docs/model_card.md)")
+
+
+def _parse_mix(text: str) -> dict[str, float]:
+    """``"clean=0.2,bracket=0.3"`` → ``{"p_clean": 0.2, "p_bracket": 0.3}`` (checked)."""
+    kinds = ("clean", "camera", "render", "bracket")
+    mix = {}
+    for item in text.split(","):
+        name, _, value = item.partition("=")
+        name = name.strip()
+        if name not in kinds:
+            raise AienhanceError(f"--mix: unknown sample kind {name!r} (use {', '.join(kinds)})")
+        try:
+            share = float(value)
+        except ValueError:
+            raise AienhanceError(f"--mix: {name} needs a number, got {value!r}") from None
+        if not share >= 0.0:
+            raise AienhanceError(f"--mix: {name} must be ≥ 0, got {value!r}")
+        mix[f"p_{name}"] = share
+    if sum(mix.values()) <= 0.0:
+        raise AienhanceError("--mix: the shares add up to zero")
+    return mix
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     unknown = set(sources) - {"debian", "skimage", "shared"}
     if unknown:
         raise AienhanceError(f"unknown data source {sorted(unknown)[0]!r}")
+    mix = _parse_mix(args.mix) if args.mix else {}
     known = {f.name for f in fields(TrainConfig)}
     cfg = TrainConfig(**{k: v for k, v in dict(
         name=args.name, steps=args.steps, batch=args.batch, seed=args.seed, lr=args.lr,
@@ -75,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         use_brackets=not args.no_brackets, permissive_only=args.permissive_only,
         max_photos=args.max_photos, val_every=args.val_every,
         checkpoint_every=args.checkpoint_every, init=args.init, w_hint=args.hint_weight,
-        warmup=args.warmup,
+        warmup=args.warmup, **mix,
         data=asdict(DataConfig(shared=args.shared_data, reference=args.reference,
                                local=args.data_dir)),
     ).items() if k in known})

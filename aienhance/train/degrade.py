@@ -213,6 +213,8 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
         rec.steps.append(f"exposure {ev:+.2f}EV")
         if chosen == ["exposure"]:
             rec.inverse["exposure_ev"] = -ev
+        else:  # other errors change the best global exposure a little
+            rec.hints["exposure_ev"] = -ev
     if "contrast" in chosen:
         enc = linear_to_srgb(np.clip(x @ _TO_SRGB.T, 0.0, 1.0))
         mode = int(rng.integers(3))
@@ -240,6 +242,7 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
         sigma = np.sqrt(np.clip(x, 0.0, None) * gain + floor**2)
         x = np.clip(x + rng.standard_normal(x.shape).astype(np.float32) * sigma, 0.0, None)
         rec.steps.append(f"noise {gain:.4f}")
+        rec.hints.update(rec.inverse)  # still nearly right, no longer exact
         rec.inverse.clear()
     if rng.random() < 0.5:
         q = int(rng.integers(40, 96))

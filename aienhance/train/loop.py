@@ -49,7 +49,8 @@ from .data import (
 )
 from .degrade import camera_degradation, quantise_srgb, renderer_degradation
 
-__all__ = ["TrainConfig", "train", "make_sample", "make_batch", "SampleSource", "choose_shrink"]
+__all__ = ["TrainConfig", "train", "make_sample", "make_batch", "SampleSource", "choose_shrink",
+           "bracket_exposure_hint"]
 
 
 @dataclass
@@ -140,6 +141,26 @@ def _crop(linear: np.ndarray, box: tuple[int, int, int, int], flip: bool) -> np.
     return np.ascontiguousarray(small @ np.asarray(SRGB_TO_REC2020, dtype=np.float32).T)
 
 
+def bracket_exposure_hint(frame: np.ndarray, reference: np.ndarray, *,
+                          min_share: float = 0.05) -> float | None:
+    """Exposure (EV) that best matches a bracket ``frame`` to its ``reference`` frame.
+
+    The median of ``log2(Y_reference / Y_frame)`` over pixels that are neither near black nor
+    near clipping in *both* frames (linear luminance in [0.01, 0.85]): robust to the frames'
+    clipped highlights and crushed shadows. ``None`` when fewer than ``min_share`` of the pixels
+    qualify (nothing reliable to measure). Clipped to the control's ±4 EV.
+    """
+    from ..render.colourspace import REC2020_LUMINANCE
+
+    luma = np.asarray(REC2020_LUMINANCE, dtype=np.float32)
+    y_in, y_ref = frame @ luma, reference @ luma
+    ok = (y_in > 0.01) & (y_in < 0.85) & (y_ref > 0.01) & (y_ref < 0.85)
+    if ok.mean() < min_share:
+        return None
+    ev = float(np.median(np.log2(y_ref[ok] / y_in[ok])))
+    return float(np.clip(ev, -4.0, 4.0))
+
+
 @dataclass
 class SampleSource:
     """The training material a worker draws from: cached photos and bracket groups."""
@@ -168,6 +189,11 @@ def make_sample(source: SampleSource, cfg: TrainConfig, rng: np.random.Generator
         inp = _crop(_to_linear(frames[i]), box, flip)
         if i == ref:
             p_mask[:] = 1.0
+        elif cfg.w_hint > 0:
+            ev = bracket_exposure_hint(inp, target)
+            if ev is not None:
+                p_target[_INDEX["exposure_ev"]] = ev
+                p_mask[_INDEX["exposure_ev"]] = cfg.w_hint
         return inp, target, p_target, p_mask
     img = source.images[int(rng.integers(len(source.images)))]
     linear = _to_linear(img)

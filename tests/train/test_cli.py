@@ -72,3 +72,20 @@ def test_eval_writes_report_and_contact_sheet(trained, capsys):
     result = json.loads((trained / "eval" / "r.json").read_text())
     ident = result["synthetic"]["identity (no edit)"]
     assert ident["n"] >= 1 and 5 < ident["psnr"] < 100
+
+
+@pytest.mark.parametrize("mix, message", [
+    ("clean=0.5,sky=0.5", "unknown sample kind 'sky'"),
+    ("clean=abc", "clean needs a number"),
+    ("clean=-1", "must be ≥ 0"),
+    ("clean=0,bracket=0", "add up to zero"),
+])
+def test_train_rejects_a_bad_mix_with_a_clear_error(tmp_path, capsys, mix, message):
+    assert _train(tmp_path, "bad", 1, "--mix", mix) != 0
+    assert message in capsys.readouterr().err
+
+
+def test_train_mix_reaches_the_config(tmp_path):
+    assert _train(tmp_path, "mixed", 1, "--mix", "clean=1,camera=0,render=0,bracket=0") == 0
+    card = json.loads((tmp_path / "models" / "mixed.json").read_text())
+    assert card["config"]["p_clean"] == 1.0 and card["config"]["p_camera"] == 0.0

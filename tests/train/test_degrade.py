@@ -85,3 +85,32 @@ def test_renderer_degradation_uses_random_valid_params(photo):
 
 def test_srgb8_round_trip(sample_srgb):
     np.testing.assert_array_equal(working_to_srgb8(srgb8_to_working(sample_srgb)), sample_srgb)
+
+
+def test_bracket_exposure_hint_recovers_the_exposure_step(photo):
+    from aienhance.train.loop import bracket_exposure_hint
+
+    for ev in (-2.3, -1.0, 0.7, 1.6):
+        frame = quantise_srgb(np.clip(photo * 2.0 ** ev, 0.0, 1.0))  # the camera clips
+        hint = bracket_exposure_hint(frame, photo)
+        assert hint is not None and abs(hint + ev) < 0.05, (ev, hint)
+
+
+def test_bracket_exposure_hint_refuses_frames_with_nothing_to_measure(photo):
+    from aienhance.train.loop import bracket_exposure_hint
+
+    white = np.ones_like(photo)
+    assert bracket_exposure_hint(white, photo) is None
+    assert bracket_exposure_hint(photo, np.zeros_like(photo)) is None
+
+
+def test_exposure_hint_is_recorded_when_exposure_is_combined_with_other_errors(photo):
+    seen = 0
+    for seed in range(300):
+        _, rec = camera_degradation(photo, np.random.default_rng(seed))
+        exposure = [s for s in rec.steps if s.startswith("exposure")]
+        if exposure and "exposure_ev" not in rec.inverse:
+            ev = float(exposure[0].split()[1].rstrip("EV"))
+            assert rec.hints["exposure_ev"] == pytest.approx(-ev, abs=0.006)
+            seen += 1
+    assert seen > 20
