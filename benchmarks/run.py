@@ -64,21 +64,11 @@ TARGETS = {
 # -- machine ----------------------------------------------------------------------------------------
 
 def machine() -> dict[str, str]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "unknown"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024**2:.1f} GiB"
-    except OSError:
-        pass
+    from aienhance._machine import cpu_name, memory_gib
+
+    cpu = cpu_name()
+    gib = memory_gib()
+    ram = f"{gib:.1f} GiB" if gib is not None else "unknown"
     import onnxruntime
     import PIL
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ from .exif import exif_from_tifffile
 from .icc import KNOWN_SPACES, ColourSpace
 from .raster import check_pixel_count
 
-__all__ = ["RAW_EXTENSIONS", "decode_raw"]
+__all__ = ["RAW_EXTENSIONS", "RawWhiteBalance", "decode_raw", "read_raw_white_balance"]
 
 #: File extensions (lower case, no dot) handed to rawpy.
 RAW_EXTENSIONS = frozenset(
@@ -198,3 +199,43 @@ def decode_raw(path: Path, *, fmt: str, max_pixels: int, half_size: bool = False
         exif_exposure_bias=metadata.get("exposure_bias_ev"),
         metadata=metadata,
     )
+
+
+@dataclass(frozen=True)
+class RawWhiteBalance:
+    """A raw file's white-balance metadata, as LibRaw reports it (float64 arrays).
+
+    ``as_shot`` and ``daylight`` are the camera's RGB multipliers; ``cam_from_xyz`` is LibRaw's
+    XYZ → camera matrix (zeros when LibRaw has none for the camera); ``rgb_from_cam`` its camera →
+    sRGB matrix (what DNG files carry).
+    """
+
+    as_shot: np.ndarray
+    daylight: np.ndarray
+    cam_from_xyz: np.ndarray
+    rgb_from_cam: np.ndarray
+
+
+def read_raw_white_balance(path: str | os.PathLike) -> RawWhiteBalance:
+    """Read a raw file's white-balance metadata without decoding its pixels.
+
+    Metadata only: no postprocessing runs, so this is safe in forked processes too.
+
+    Raises
+    ------
+    ImageDecodeError
+        If rawpy cannot read the file.
+    """
+    import rawpy
+
+    try:
+        with rawpy.imread(os.fspath(path)) as raw:
+            return RawWhiteBalance(
+                as_shot=np.asarray(raw.camera_whitebalance, dtype=np.float64)[:3],
+                daylight=np.asarray(raw.daylight_whitebalance, dtype=np.float64)[:3],
+                cam_from_xyz=np.asarray(raw.rgb_xyz_matrix, dtype=np.float64)[:3, :3],
+                rgb_from_cam=np.asarray(raw.color_matrix, dtype=np.float64)[:3, :3],
+            )
+    except (rawpy.LibRawError, OSError, ValueError) as exc:
+        raise ImageDecodeError(f"cannot read raw white balance of {os.fspath(path)}: {exc}") \
+            from None

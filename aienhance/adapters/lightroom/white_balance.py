@@ -129,16 +129,12 @@ def as_shot_white_from_raw(path: str | os.PathLike) -> tuple[float, float]:
         If the file cannot be read by rawpy or carries no usable white balance.
     """
     import numpy as np
-    import rawpy
 
-    try:
-        with rawpy.imread(os.fspath(path)) as raw:
-            multipliers = np.asarray(raw.camera_whitebalance, dtype=np.float64)[:3]
-            daylight = np.asarray(raw.daylight_whitebalance, dtype=np.float64)[:3]
-            cam_from_xyz = np.asarray(raw.rgb_xyz_matrix, dtype=np.float64)[:3, :3]
-            rgb_from_cam = np.asarray(raw.color_matrix, dtype=np.float64)[:3, :3]
-    except (rawpy.LibRawError, OSError, ValueError) as exc:
-        raise ImageDecodeError(f"cannot read raw white balance of {os.fspath(path)}: {exc}") from None
+    from ...io.raw import read_raw_white_balance
+
+    wb = read_raw_white_balance(path)
+    multipliers, daylight = wb.as_shot, wb.daylight
+    cam_from_xyz, rgb_from_cam = wb.cam_from_xyz, wb.rgb_from_cam
     if not (np.all(np.isfinite(multipliers)) and np.all(multipliers > 0)):
         raise ImageDecodeError(f"{os.fspath(path)} has no as-shot white balance")
     neutral = 1.0 / multipliers  # the as-shot white in raw camera RGB
