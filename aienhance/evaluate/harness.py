@@ -126,6 +126,32 @@ def _mean_rows(rows: dict[str, list[dict]]) -> dict[str, dict]:
             for name, items in rows.items() if items}
 
 
+#: Error kinds of the synthetic protocol, by the first word of a degradation step.
+ERROR_KINDS = {
+    "exposure": ("exposure",), "illuminant cast": ("cast",),
+    "haze / contrast / lifted blacks": ("haze", "contrast", "lifted"),
+    "saturation": ("saturation",), "local tone (gradient, vignette, tones)":
+        ("gradient", "vignette", "tones"), "our renderer, random params": ("render",),
+}
+_BY_ERROR_METHODS = ("identity (no edit)", "analytic estimator", "learned model (ours)",
+                     "oracle (fitted per image)")
+
+
+def _by_error_kind(rows: dict[str, list[dict]], kinds: list[str]) -> dict[str, dict]:
+    """Mean PSNR per method over the inputs that contain each error kind (an input with two
+    errors counts in both), with the number of inputs."""
+    out = {}
+    for kind, words in ERROR_KINDS.items():
+        idx = [i for i, k in enumerate(kinds)
+               if any(step.split(" ", 1)[0] in words for step in k.split("; "))]
+        if not idx:
+            continue
+        out[kind] = {name: float(np.mean([rows[name][i]["psnr"] for i in idx]))
+                     for name in _BY_ERROR_METHODS if len(rows.get(name, [])) == len(kinds)}
+        out[kind]["n"] = len(idx)
+    return out
+
+
 def _fit_oracle(inputs: list[np.ndarray], targets: list[np.ndarray], cfg: EvalConfig,
                 log: Callable) -> list[Params] | None:
     if not cfg.oracle:
@@ -192,6 +218,7 @@ def run_eval(cfg: EvalConfig, *, log: Callable = print) -> dict:
         rows["oracle (fitted per image)"] = [
             _score(_render(u8, p), t) for u8, p, t in zip(inputs, oracle, targets)]
     synthetic = _mean_rows(rows)
+    by_error = _by_error_kind(rows, kinds)
 
     # -- 2. real brackets ---------------------------------------------------------------------
     groups = [g for g in discover_brackets(data_cfg) if g.held_out] if "shared" in cfg.sources \
@@ -262,6 +289,7 @@ def run_eval(cfg: EvalConfig, *, log: Callable = print) -> dict:
                   "training_steps": methods.model.card.get("training", {}).get(
                       "total_steps", methods.model.card.get("training", {}).get("steps"))},
         "synthetic": synthetic,
+        "synthetic_by_error": by_error,
         "brackets": {k: v for k, v in brackets.items() if v},
         "bracket_scenes": len(groups),
         "do_no_harm": no_harm,
@@ -407,6 +435,29 @@ def _targets(result: dict) -> list[str]:
     return out
 
 
+def _by_error_table(by_error: dict[str, dict]) -> list[str]:
+    if not by_error:
+        return []
+    methods = [m for m in _BY_ERROR_METHODS if all(m in row for row in by_error.values())]
+    lines = [
+        "Mean PSNR (dB) by error kind: the inputs that contain each error (an input with "
+        "several errors counts once per kind). *Share* is the model's part of the oracle's "
+        "gain over identity.",
+        "",
+        "| error kind | inputs | " + " | ".join(methods) + " | share |",
+        "|---|---:|" + "---:|" * (len(methods) + 1),
+    ]
+    for kind, row in by_error.items():
+        share = ""
+        if {"identity (no edit)", "learned model (ours)", "oracle (fitted per image)"} <= row.keys():
+            gain = row["oracle (fitted per image)"] - row["identity (no edit)"]
+            share = f"{100 * (row['learned model (ours)'] - row['identity (no edit)']) / gain:.0f} %" \
+                if gain > 1e-9 else "–"
+        lines.append(f"| {kind} | {row['n']} | " + " | ".join(f"{row[m]:.2f}" for m in methods)
+                     + f" | {share} |")
+    return lines + [""]
+
+
 def write_report(result: dict, path: str | os.PathLike, *,
                  contact_sheet: str | None = "contact_sheet.png") -> None:
     """Write the evaluation as Markdown (tables, targets, machine, date, command)."""
@@ -449,6 +500,7 @@ def write_report(result: dict, path: str | os.PathLike, *,
         "",
         *_table(result["synthetic"], syn_cols),
         "",
+        *_by_error_table(result.get("synthetic_by_error") or {}),
     ]
     if result["brackets"]:
         lines += [

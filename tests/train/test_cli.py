@@ -72,6 +72,24 @@ def test_eval_writes_report_and_contact_sheet(trained, capsys):
     result = json.loads((trained / "eval" / "r.json").read_text())
     ident = result["synthetic"]["identity (no edit)"]
     assert ident["n"] >= 1 and 5 < ident["psnr"] < 100
+    by_error = result["synthetic_by_error"]
+    assert by_error and "| error kind |" in text
+    assert all(1 <= row["n"] <= ident["n"] for row in by_error.values())
+
+
+def test_error_kind_breakdown_groups_inputs_by_each_of_their_errors():
+    from aienhance.evaluate.harness import _by_error_kind
+
+    kinds = ["exposure +1.00EV; jpeg q80", "cast 3000K duv +0.0010; exposure -0.50EV",
+             "render exposure_ev=1", "haze 0.20; noise 0.0010"]
+    rows = {"identity (no edit)": [{"psnr": v} for v in (10.0, 20.0, 30.0, 40.0)],
+            "learned model (ours)": [{"psnr": v} for v in (12.0, 22.0, 32.0, 42.0)]}
+    out = _by_error_kind(rows, kinds)
+    assert out["exposure"] == {"identity (no edit)": 15.0, "learned model (ours)": 17.0, "n": 2}
+    assert out["illuminant cast"]["n"] == 1 and out["illuminant cast"]["identity (no edit)"] == 20.0
+    assert out["our renderer, random params"]["n"] == 1
+    assert out["haze / contrast / lifted blacks"]["learned model (ours)"] == 42.0
+    assert "saturation" not in out
 
 
 @pytest.mark.parametrize("mix, message", [
