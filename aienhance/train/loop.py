@@ -275,7 +275,7 @@ SHRINK_GRID = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 def choose_shrink(model: Any, batches: list[tuple], cfg: TrainConfig) -> tuple[float, dict]:
     """The :data:`SHRINK_GRID` factor with the lowest image loss (L1 + ΔE/100) on ``batches``.
 
-    Returns the factor and the loss of every candidate. Uses validation photos only.
+    Returns the factor and the loss of every candidate. Uses validation photos and scenes only.
     """
     import torch
 
@@ -304,7 +304,12 @@ def _split(photos: list[Photo], groups: list[BracketGroup], cfg: TrainConfig):
     train_groups = [g for g in groups if not g.held_out] if cfg.use_brackets else []
     if cfg.permissive_only:
         train_groups = []
-    return train, val, train_groups
+    # bracket scenes are validated like photos: a fixed tenth of the training scenes
+    val_groups = [g for g in train_groups if is_held_out("validation:" + g.id)]
+    train_groups = [g for g in train_groups if g not in val_groups] or train_groups
+    if len(train_groups) == len(val_groups):  # too few scenes to split: validate on all
+        val_groups = list(train_groups)
+    return train, val, train_groups, val_groups
 
 
 def _load_source(photos: list[Photo], groups: list[BracketGroup], cfg: TrainConfig,
@@ -356,19 +361,20 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
         cfg.use_brackets and "shared" in cfg.sources) else []
     if rejected:
         log(f"data: {len(rejected)} files failed sha256 verification and were skipped")
-    train_photos, val_photos, train_groups = _split(photos, groups, cfg)
+    train_photos, val_photos, train_groups, val_groups = _split(photos, groups, cfg)
     if not train_photos:
         from ..errors import AienhanceError
 
         raise AienhanceError("no training photos found (fetch the data or check the paths)")
     log(f"data: {len(train_photos)} training photos, {len(val_photos)} validation photos, "
-        f"{len(train_groups)} bracket scenes ({sum(len(g.frames) for g in train_groups)} frames); "
+        f"{len(train_groups)} bracket scenes ({sum(len(g.frames) for g in train_groups)} frames) "
+        f"and {len(val_groups)} validation scenes; "
         f"{sum(p.held_out for p in photos)} photos and "
         f"{sum(g.held_out for g in groups)} scenes held out for evaluation")
     cache_dir = Path(cfg.data.get("local", "data")) / "cache"
     source = _load_source(train_photos, train_groups, cfg, cache_dir, log)
-    val_source = _load_source(val_photos, [], cfg, cache_dir, log)
-    val_cfg = TrainConfig(**{**asdict(cfg), "batch": cfg.val_samples, "p_bracket": 0.0})
+    val_source = _load_source(val_photos, val_groups, cfg, cache_dir, log)
+    val_cfg = TrainConfig(**{**asdict(cfg), "batch": cfg.val_samples})
     val_batch = make_batch(val_source, val_cfg, 0, stream=1)
 
     model = ParamNet(cfg.width, cfg.hidden)
@@ -455,10 +461,12 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
                       "outputs": {"params": f"(batch, {VECTOR_SIZE}) float32, Params vector"},
                       "features": "aienhance.model.features.extract_features"},
         "data": {
-            "manifest": manifest(train_photos + val_photos, train_groups),
+            "manifest": manifest(train_photos + val_photos,
+                                 train_groups + [g for g in val_groups if g not in train_groups]),
             "training_photos": len(train_photos),
             "validation_photos": len(val_photos),
             "bracket_scenes": len(train_groups),
+            "validation_bracket_scenes": len([g for g in val_groups if g not in train_groups]),
             "held_out_rule": "sha256('aienhance-holdout:' + file sha256) mod 100 < 10; "
                              "SICE scenes by 'sice-group-<first id>'",
             "training_ids_sha256": _ids_key(train_photos + val_photos),

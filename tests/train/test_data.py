@@ -91,3 +91,22 @@ def test_cache_is_reused_and_linear_downscaled(shared, tmp_path):
     for a, b in zip(first["images"], again["images"]):
         np.testing.assert_array_equal(a, b)
     shutil.rmtree(shared / "sice")
+
+
+def test_bracket_scenes_split_into_training_and_validation():
+    from aienhance.train.data import BracketGroup, Photo
+    from aienhance.train.loop import TrainConfig, _split
+
+    photos = [Photo(f"p{i}", f"/x/{i}.png", "kodak24", "test", f"{i:064x}") for i in range(50)]
+    groups = [BracketGroup(f"sice/{i}", ("a", "b"), ("0", "1"), 0, held_out=i % 7 == 0)
+              for i in range(300)]
+    _, _, train, val = _split(photos, groups, TrainConfig())
+    assert not {g.id for g in train} & {g.id for g in val}
+    assert not any(g.held_out for g in train + val)
+    assert len(train) + len(val) == sum(not g.held_out for g in groups)
+    assert 0.05 < len(val) / (len(train) + len(val)) < 0.15
+    assert _split(photos, groups, TrainConfig())[3] == val  # fixed, not random
+    # a single scene is always trained on (and validated on too if it falls in validation)
+    for name in ("sice/x", "sice/y", "sice/z", "sice/w"):
+        one = [BracketGroup(name, ("a",), ("0",), 0, held_out=False)]
+        assert _split(photos, one, TrainConfig())[2] == one
