@@ -99,4 +99,12 @@ def card_markdown(card: dict) -> str:
         "(Debian packages: GPL/LGPL/CC-BY(-SA)/CC0 terms apply; skimage; Kodak; scikit-learn).",
         "",
     ]
+    lineage = card["training"].get("lineage") or []
+    if lineage:
+        lines += ["## Lineage", "",
+                  "Each run starts from the previous run's best weights.", "",
+                  "| run | steps | learning rate | hint weight | note |", "|---|---:|---:|---:|---|"]
+        lines += [f"| {r['run']} | {r['steps']} | {r['lr']:g} | {r['hint_weight']:g} | "
+                  f"{r['note']} |" for r in lineage]
+        lines.append("")
     return "\n".join(lines)

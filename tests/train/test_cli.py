@@ -107,3 +107,18 @@ def test_train_mix_reaches_the_config(tmp_path):
     assert _train(tmp_path, "mixed", 1, "--mix", "clean=1,camera=0,render=0,bracket=0") == 0
     card = json.loads((tmp_path / "models" / "mixed.json").read_text())
     assert card["config"]["p_clean"] == 1.0 and card["config"]["p_camera"] == 0.0
+
+
+def test_card_markdown_lists_licences_and_lineage(trained):
+    from aienhance.train.export import card_markdown
+
+    card = json.loads((trained / "models" / "ci.json").read_text())
+    text = card_markdown(card)
+    assert "## Training data and licences" in text and "skimage" in text
+    assert "## Lineage" not in text  # a single run has none
+    card["training"]["lineage"] = [
+        {"run": "runs/a", "steps": 100, "lr": 0.002, "hint_weight": 0.0, "note": "from scratch"},
+        {"run": "runs/b", "steps": 50, "lr": 0.0005, "hint_weight": 3.0, "note": "fine-tuned"}]
+    text = card_markdown(card)
+    assert "| runs/a | 100 | 0.002 | 0 | from scratch |" in text
+    assert "| runs/b | 50 | 0.0005 | 3 | fine-tuned |" in text
