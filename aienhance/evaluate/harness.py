@@ -484,8 +484,9 @@ def write_report(result: dict, path: str | os.PathLike, *,
         f"{result['bracket_scenes']} held-out SICE scenes at {cfg['bracket_size']} px; oracle: "
         f"{cfg['oracle_steps']} Adam steps at {cfg['oracle_size']}² px per image",
         "",
-        "Held-out photos and scenes were never used for training, validation or model "
-        "selection (split rule in `aienhance/train/data.py`).",
+        "Held-out photos and scenes were never trained on, validated on or used to pick a "
+        "checkpoint (split rule in `aienhance/train/data.py`); how the training recipe was "
+        "chosen is in the model card's lineage.",
         "",
         "## Targets of issue 3",
         "",
