@@ -137,7 +137,9 @@ def apply_hsl(rgb: Any, hsl_hue: Any, hsl_saturation: Any, hsl_luminance: Any) -
     l_y = fade * 0.5 + (1.0 - fade) * _evaluate(onehot, t, _segment_table(y_l, xp), xp)
     h_y = fade * 0.5 + (1.0 - fade) * _evaluate(onehot, t, _segment_table(y_h, xp), xp)
     c_y = _evaluate(onehot, t, _segment_table(y_c, xp), xp)
-    l_new = l * 2.0 ** (4.0 * (l_y - 0.5))
+    # |4 (l_y − 0.5)| ≤ 2 wherever darktable's fade stays ≤ 1 (chroma ≤ 256); bounding it at 8
+    # (chroma beyond ~420, far outside any gamut) keeps extreme inputs finite
+    l_new = l * 2.0 ** xp.clip(4.0 * (l_y - 0.5), -8.0, 8.0)
     c_new = chroma * 2.0 * c_y
     scale = c_new / chroma
     # rotate (a, b) by the hue shift: exact when the shift is 0, differentiable everywhere

@@ -5,11 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from aienhance.params import CONTROLS, Params, params_to_vector
 from aienhance.render import render_working, vector_to_arrays
-from aienhance.render.colourspace import REC2020_LUMINANCE, SRGB_TO_REC2020, srgb_to_linear
+from aienhance.render.colourspace import (
+    REC2020_LUMINANCE,
+    SRGB_TO_REC2020,
+    srgb_to_linear,
+)
 from tests.strategies import params_strategy
 
 torch = pytest.importorskip("torch")
@@ -158,3 +161,16 @@ def test_neutral_params_are_identity_yet_differentiable_under_autograd():
     assert torch.isfinite(v.grad).all()
     moved = (v.grad.abs() > 0).float().mean().item()
     assert moved > 0.9, f"only {moved:.0%} of the controls get a gradient at neutral"
+
+
+def test_extreme_but_valid_params_stay_finite():
+    """Found by hypothesis: +4 EV into a step-like tone curve extrapolates to enormous values,
+    whose chroma blew darktable's unclamped colour-zones fade (and 2**exponent) up to inf."""
+    params = Params(temperature_k=2415.0, exposure_ev=4.0,
+                    local_exposure_ev=(0.0,) * 8 + (1.0,), tone_curve=(0.0,) * 7 + (1.0,),
+                    hsl_luminance=(0.0,) * 7 + (-22.0,))
+    rng = np.random.default_rng(2)
+    img = np.concatenate([rng.random((16, 16, 3)) * 2.0, np.zeros((4, 16, 3))], axis=0)
+    for x in (img, img.astype(np.float32), torch.tensor(img)):
+        out = np.asarray(render_working(x, params))
+        assert np.isfinite(out).all()
