@@ -93,6 +93,7 @@ class TrainConfig:
 _SPAN = np.asarray([c.maximum - c.minimum for c in CONTROLS for _ in range(c.length)],
                    dtype=np.float32)
 _NEUTRAL = np.asarray(params_to_vector(Params()), dtype=np.float32)
+_EXPOSURE = next(c for c in CONTROLS if c.name == "exposure_ev")
 _INDEX = {}
 _k = 0
 for _c in CONTROLS:
@@ -148,7 +149,7 @@ def bracket_exposure_hint(frame: np.ndarray, reference: np.ndarray, *,
     The median of ``log2(Y_reference / Y_frame)`` over pixels that are neither near black nor
     near clipping in *both* frames (linear luminance in [0.01, 0.85]): robust to the frames'
     clipped highlights and crushed shadows. ``None`` when fewer than ``min_share`` of the pixels
-    qualify (nothing reliable to measure). Clipped to the control's ±4 EV.
+    qualify (nothing reliable to measure). Clipped to the ``exposure_ev`` control's range.
     """
     from ..render.colourspace import REC2020_LUMINANCE
 
@@ -158,7 +159,7 @@ def bracket_exposure_hint(frame: np.ndarray, reference: np.ndarray, *,
     if ok.mean() < min_share:
         return None
     ev = float(np.median(np.log2(y_ref[ok] / y_in[ok])))
-    return float(np.clip(ev, -4.0, 4.0))
+    return float(np.clip(ev, _EXPOSURE.minimum, _EXPOSURE.maximum))
 
 
 @dataclass
@@ -304,11 +305,10 @@ def _split(photos: list[Photo], groups: list[BracketGroup], cfg: TrainConfig):
     train_groups = [g for g in groups if not g.held_out] if cfg.use_brackets else []
     if cfg.permissive_only:
         train_groups = []
-    # bracket scenes are validated like photos: a fixed tenth of the training scenes
+    # bracket scenes are validated like photos: a fixed tenth of the training scenes (when every
+    # scene falls in that tenth, as with one or two scenes, they are trained on as well)
     val_groups = [g for g in train_groups if is_held_out("validation:" + g.id)]
     train_groups = [g for g in train_groups if g not in val_groups] or train_groups
-    if len(train_groups) == len(val_groups):  # too few scenes to split: validate on all
-        val_groups = list(train_groups)
     return train, val, train_groups, val_groups
 
 
@@ -374,6 +374,7 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
     cache_dir = Path(cfg.data.get("local", "data")) / "cache"
     source = _load_source(train_photos, train_groups, cfg, cache_dir, log)
     val_source = _load_source(val_photos, val_groups, cfg, cache_dir, log)
+    val_only_groups = [g for g in val_groups if g not in train_groups]
     val_cfg = TrainConfig(**{**asdict(cfg), "batch": cfg.val_samples})
     val_batch = make_batch(val_source, val_cfg, 0, stream=1)
 
@@ -461,12 +462,11 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
                       "outputs": {"params": f"(batch, {VECTOR_SIZE}) float32, Params vector"},
                       "features": "aienhance.model.features.extract_features"},
         "data": {
-            "manifest": manifest(train_photos + val_photos,
-                                 train_groups + [g for g in val_groups if g not in train_groups]),
+            "manifest": manifest(train_photos + val_photos, train_groups + val_only_groups),
             "training_photos": len(train_photos),
             "validation_photos": len(val_photos),
             "bracket_scenes": len(train_groups),
-            "validation_bracket_scenes": len([g for g in val_groups if g not in train_groups]),
+            "validation_bracket_scenes": len(val_only_groups),
             "held_out_rule": "sha256('aienhance-holdout:' + file sha256) mod 100 < 10; "
                              "SICE scenes by 'sice-group-<first id>'",
             "training_ids_sha256": _ids_key(train_photos + val_photos),

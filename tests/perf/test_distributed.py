@@ -12,8 +12,6 @@ from aienhance.cli import main
 from aienhance.cli.suggest import suggest_one
 from aienhance.distributed import run_suggest
 
-from .test_batch import shoot
-
 
 @pytest.mark.slow
 def test_dask_local_cluster_equals_single_process(shoot, tmp_path):
