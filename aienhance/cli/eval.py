@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
                                    "do_no_harm", "speed")}
         write_card(card_path, card)
     if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({k: v for k, v in result.items()
                                                if not k.startswith("_")}, indent=2))
     print(report.read_text())

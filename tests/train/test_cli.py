@@ -62,14 +62,14 @@ def test_eval_writes_report_and_contact_sheet(trained, capsys):
     code = main(["eval", "--model", str(trained / "models" / "ci.onnx"), "--photos", "2",
                  "--sources", "skimage", "--oracle-steps", "3", "--no-speed",
                  "--data-dir", str(trained / "data"), "--report", str(report),
-                 "--json", str(trained / "eval" / "r.json")])
+                 "--json", str(trained / "eval" / "new" / "dir" / "r.json")])
     assert code == 0
     text = report.read_text()
     for row in ("identity (no edit)", "auto levels", "grey world", "CLAHE", "analytic estimator",
                 "learned model (ours)", "oracle (fitted per image)", "Do no harm"):
         assert row in text
     assert (trained / "eval" / "contact_sheet.png").stat().st_size > 1000
-    result = json.loads((trained / "eval" / "r.json").read_text())
+    result = json.loads((trained / "eval" / "new" / "dir" / "r.json").read_text())
     ident = result["synthetic"]["identity (no edit)"]
     assert ident["n"] >= 1 and 5 < ident["psnr"] < 100
     by_error = result["synthetic_by_error"]
