@@ -49,6 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="start from these weights (a best.pt of an earlier run): fine-tuning")
     parser.add_argument("--hint-weight", type=float, default=0.0,
                         help="weight of approximate parameter targets (illuminant casts)")
+    parser.add_argument("--consistency-weight", type=float, default=0.0,
+                        help="weight of the bracket consistency loss (two exposures of a scene "
+                             "should come out equally bright); > 0 draws bracket frames in pairs")
+    parser.add_argument("--camera-exposure-ev", type=float, default=2.0,
+                        help="range ±EV of the camera-like exposure errors (evaluation uses 2)")
     parser.add_argument("--mix", default=None,
                         help="sample mix, e.g. clean=0.2,camera=0.4,render=0.13,bracket=0.27 "
                              "(shares of clean photos, camera-like and renderer degradations "
@@ -101,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         use_brackets=not args.no_brackets, permissive_only=args.permissive_only,
         max_photos=args.max_photos, val_every=args.val_every,
         checkpoint_every=args.checkpoint_every, init=args.init, w_hint=args.hint_weight,
+        w_consistency=args.consistency_weight, camera_exposure_ev=args.camera_exposure_ev,
         warmup=args.warmup, **mix,
         data=asdict(DataConfig(shared=args.shared_data, reference=args.reference,
                                local=args.data_dir)),

@@ -13,7 +13,8 @@ One step:
 3. loss = L1 of the sRGB-encoded result + mean CIE76 ΔE in Lab / 100 (image terms), + a
    parameter loss where the inverse is exactly known (neutral for clean inputs, the opposite
    exposure for pure exposure errors), + a small L1 pull of every control towards neutral
-   (edits stay sparse and editable).
+   (edits stay sparse and editable), + optionally a consistency term: two frames of one
+   bracket scene, drawn as a pair with the same crop, should come out equally bright.
 
 Batches are made in a worker process while the main process trains; the batch of a step depends
 only on the seed and the step, so a resumed run (``--resume``) continues identically.
@@ -49,7 +50,7 @@ from .data import (
 )
 from .degrade import camera_degradation, quantise_srgb, renderer_degradation
 
-__all__ = ["TrainConfig", "train", "make_sample", "make_batch", "SampleSource", "choose_shrink",
+__all__ = ["TrainConfig", "train", "make_samples", "make_batch", "SampleSource", "choose_shrink",
            "bracket_exposure_hint"]
 
 
@@ -86,6 +87,8 @@ class TrainConfig:
     permissive_only: bool = False
     use_brackets: bool = True
     w_hint: float = 0.0
+    w_consistency: float = 0.0
+    camera_exposure_ev: float = 2.0
     init: str | None = None
     data: dict = field(default_factory=lambda: asdict(DataConfig()))
 
@@ -171,39 +174,55 @@ class SampleSource:
     references: list[int]                         # well-exposed frame per group
 
 
-def make_sample(source: SampleSource, cfg: TrainConfig, rng: np.random.Generator
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One (input, target, parameter target, parameter mask) tuple, all float32."""
+def _bracket_frame(frames: list[np.ndarray], ref: int, i: int, box, flip: bool,
+                   cfg: TrainConfig) -> tuple[np.ndarray, ...]:
+    p_target = _NEUTRAL.copy()
+    p_mask = np.zeros(VECTOR_SIZE, dtype=np.float32)
+    target = _crop(_to_linear(frames[ref]), box, flip)
+    inp = _crop(_to_linear(frames[i]), box, flip)
+    if i == ref:
+        p_mask[:] = 1.0
+    elif cfg.w_hint > 0:
+        ev = bracket_exposure_hint(inp, target)
+        if ev is not None:
+            p_target[_INDEX["exposure_ev"]] = ev
+            p_mask[_INDEX["exposure_ev"]] = cfg.w_hint
+    return inp, target, p_target, p_mask
+
+
+def make_samples(source: SampleSource, cfg: TrainConfig, rng: np.random.Generator
+                 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """One draw of training material: a list of (input, target, parameter target, mask).
+
+    Usually one sample. A bracket draw gives two frames of the same scene with the same crop
+    when ``cfg.w_consistency > 0`` (the consistency loss compares their results).
+    """
     kinds = ["clean", "camera", "render", "bracket"]
     probs = np.asarray([cfg.p_clean, cfg.p_camera, cfg.p_render,
                         cfg.p_bracket if source.groups else 0.0])
     kind = kinds[int(rng.choice(4, p=probs / probs.sum()))]
-    p_target = _NEUTRAL.copy()
-    p_mask = np.zeros(VECTOR_SIZE, dtype=np.float32)
     flip = bool(rng.random() < 0.5)
     if kind == "bracket":
         g = int(rng.integers(len(source.groups)))
         frames, ref = source.groups[g], source.references[g]
         i = int(rng.integers(len(frames)))
         box = _crop_box(frames[ref].shape, rng)
-        target = _crop(_to_linear(frames[ref]), box, flip)
-        inp = _crop(_to_linear(frames[i]), box, flip)
-        if i == ref:
-            p_mask[:] = 1.0
-        elif cfg.w_hint > 0:
-            ev = bracket_exposure_hint(inp, target)
-            if ev is not None:
-                p_target[_INDEX["exposure_ev"]] = ev
-                p_mask[_INDEX["exposure_ev"]] = cfg.w_hint
-        return inp, target, p_target, p_mask
+        first = _bracket_frame(frames, ref, i, box, flip, cfg)
+        if cfg.w_consistency <= 0 or len(frames) < 2:
+            return [first]
+        j = int(rng.integers(len(frames) - 1))
+        j += j >= i
+        return [first, _bracket_frame(frames, ref, j, box, flip, cfg)]
+    p_target = _NEUTRAL.copy()
+    p_mask = np.zeros(VECTOR_SIZE, dtype=np.float32)
     img = source.images[int(rng.integers(len(source.images)))]
     linear = _to_linear(img)
     target = _crop(linear, _crop_box(linear.shape, rng), flip)
     if kind == "clean":
         p_mask[:] = 1.0
-        return quantise_srgb(target), target, p_target, p_mask
+        return [(quantise_srgb(target), target, p_target, p_mask)]
     if kind == "camera":
-        inp, rec = camera_degradation(target, rng)
+        inp, rec = camera_degradation(target, rng, exposure_range_ev=cfg.camera_exposure_ev)
     else:
         inp, rec = renderer_degradation(target, rng)
     for name, value in rec.inverse.items():
@@ -213,15 +232,24 @@ def make_sample(source: SampleSource, cfg: TrainConfig, rng: np.random.Generator
         for name, value in rec.hints.items():
             p_target[_INDEX[name]] = value
             p_mask[_INDEX[name]] = cfg.w_hint
-    return inp, target, p_target, p_mask
+    return [(inp, target, p_target, p_mask)]
 
 
 def make_batch(source: SampleSource, cfg: TrainConfig, step: int, *, stream: int = 0
                ) -> tuple[np.ndarray, ...]:
-    """The batch of ``step``: a pure function of ``(cfg.seed, stream, step)``."""
+    """The batch of ``step``: a pure function of ``(cfg.seed, stream, step)``.
+
+    ``(inputs, targets, parameter targets, parameter masks, pairs)``; ``pairs[k]`` numbers the
+    bracket pair sample ``k`` belongs to (both frames carry the same number), −1 for none.
+    """
     rng = np.random.default_rng([cfg.seed, stream, step])
-    samples = [make_sample(source, cfg, rng) for _ in range(cfg.batch)]
-    return tuple(np.stack(s) for s in zip(*samples))
+    samples: list[tuple] = []
+    pairs: list[int] = []
+    while len(samples) < cfg.batch:
+        drawn = make_samples(source, cfg, rng)[: cfg.batch - len(samples)]
+        pairs += [len(samples) if len(drawn) == 2 else -1] * len(drawn)
+        samples += drawn
+    return tuple(np.stack(s) for s in zip(*samples)) + (np.asarray(pairs, dtype=np.int64),)
 
 
 def _worker_batches(source: SampleSource, cfg: TrainConfig, start: int, stop: int):
@@ -239,6 +267,28 @@ def _worker_batches(source: SampleSource, cfg: TrainConfig, start: int, stop: in
     return iter(loader)
 
 
+def bracket_consistency(lightness: Any, pairs: Any) -> Any:
+    """Mean |ΔL*| / 100 between the mean lightness of the two results of each bracket pair.
+
+    ``lightness`` is ``(B, H, W)`` CIE L* of the rendered batch, ``pairs`` the batch's pair
+    numbers (see :func:`make_batch`); 0 when the batch holds no pair. Two exposures of one scene
+    should come out equally bright (the evaluation's *bracket spread*), whatever the scene's
+    well-exposed frame looks like.
+    """
+    import torch
+
+    zero = torch.zeros((), dtype=lightness.dtype)
+    if pairs is None:
+        return zero
+    pairs = np.asarray(pairs)
+    first = np.flatnonzero((pairs[:-1] >= 0) & (pairs[:-1] == pairs[1:]))
+    if first.size == 0:
+        return zero
+    mean_l = torch.mean(lightness, dim=(-2, -1))
+    idx = torch.as_tensor(first)
+    return torch.mean(torch.abs(mean_l[idx] - mean_l[idx + 1])) / 100.0
+
+
 def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]:
     """Loss of a batch and its terms (floats)."""
     import torch
@@ -247,7 +297,7 @@ def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]
     from ..render.colourspace import linear_to_srgb, rec2020_to_lab
     from ..render.pipeline import render_working, vector_to_arrays
 
-    inp, target, p_target, p_mask = (torch.as_tensor(np.asarray(b)) for b in batch)
+    inp, target, p_target, p_mask = (torch.as_tensor(np.asarray(b)) for b in batch[:4])
     proxy, stats = extract_features(inp)
     vec = model(proxy, stats)
     # the loss is taken at LOSS_SIZE² (global edits do not need more; 4× cheaper renders)
@@ -263,9 +313,13 @@ def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]
     p_err = torch.abs(vec - p_target) / span * p_mask
     p_loss = torch.sum(p_err) / torch.clamp(torch.sum(p_mask[:, :1] > 0), min=1) / 10.0
     reg = torch.mean(torch.abs(vec - neutral) / span)
-    loss = cfg.w_l1 * l1 + cfg.w_lab * delta_e / 100.0 + cfg.w_param * p_loss + cfg.w_reg * reg
+    consistency = bracket_consistency(rec2020_to_lab(out)[..., 0], batch[4] if len(batch) > 4
+                                      else None)
+    loss = (cfg.w_l1 * l1 + cfg.w_lab * delta_e / 100.0 + cfg.w_param * p_loss + cfg.w_reg * reg
+            + cfg.w_consistency * consistency)
     terms = {k: float(v.detach()) for k, v in (("loss", loss), ("l1", l1), ("delta_e", delta_e),
-                                                ("param", p_loss), ("reg", reg))}
+                                                ("param", p_loss), ("reg", reg),
+                                                ("consistency", consistency))}
     return loss, terms
 
 
