@@ -22,8 +22,12 @@ HELP = "evaluate the learned model against baselines and the oracle on held-out 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None, help="model name or .onnx path (default: shipped)")
-    parser.add_argument("--photos", type=int, default=100, help="held-out photos to use")
-    parser.add_argument("--scenes", type=int, default=None, help="held-out SICE scenes (all)")
+    parser.add_argument("--split", choices=("test", "validation"), default="test",
+                        help="test: the held-out photos and scenes (issue 3's figures); "
+                             "validation: the part of the training split used to choose "
+                             "recipes and checkpoints")
+    parser.add_argument("--photos", type=int, default=100, help="photos of the split to use")
+    parser.add_argument("--scenes", type=int, default=None, help="SICE scenes of the split (all)")
     parser.add_argument("--size", type=int, default=256, help="long side of evaluated images")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
@@ -33,7 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", default="data")
     parser.add_argument("--shared-data", default="/work/shared/data")
     parser.add_argument("--reference", default="/work/shared/reference")
-    parser.add_argument("--report", default="docs/eval.md", help="Markdown report to write")
+    parser.add_argument("--report", default=None,
+                        help="Markdown report to write (default docs/eval.md; "
+                             "docs/eval_validation.md with --split validation)")
     parser.add_argument("--contact-sheet", default=None,
                         help="PNG to write (default: contact_sheet.png beside the report)")
     parser.add_argument("--json", default=None, help="also write the raw results as JSON")
@@ -49,15 +55,20 @@ def run(args: argparse.Namespace) -> int:
             "evaluation needs scikit-image: pip install 'aienhance[eval]'") from None
     from ..evaluate.harness import EvalConfig, make_contact_sheet, run_eval, write_report
 
-    cfg = EvalConfig(seed=args.seed, photos=args.photos, size=args.size, scenes=args.scenes,
+    if args.update_card and args.split != "test":
+        raise AienhanceError("--update-card stores held-out figures; it cannot be used with "
+                             "--split validation")
+    cfg = EvalConfig(split=args.split, seed=args.seed, photos=args.photos, size=args.size,
+                     scenes=args.scenes,
                      oracle=not args.no_oracle, oracle_steps=args.oracle_steps,
                      model=args.model, shared=args.shared_data, reference=args.reference,
                      local=args.data_dir, speed=not args.no_speed,
                      sources=tuple(s for s in args.sources.split(",") if s))
     result = run_eval(cfg)
     if not result["synthetic"]:
-        raise AienhanceError("no held-out photos found (check the data paths)")
-    report = Path(args.report)
+        raise AienhanceError(f"no {args.split} photos found (check the data paths)")
+    report = Path(args.report or ("docs/eval.md" if args.split == "test"
+                                  else "docs/eval_validation.md"))
     sheet = Path(args.contact_sheet) if args.contact_sheet else report.with_name(
         "contact_sheet.png")
     make_contact_sheet(result, sheet)

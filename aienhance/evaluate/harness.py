@@ -29,7 +29,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -53,6 +53,9 @@ class EvalConfig:
     oracle_steps: int = 100
     oracle_size: int = 48
     model: str | None = None
+    #: ``"test"``: the held-out photos and scenes (the issue's figures); ``"validation"``: the
+    #: part of the training split kept for choosing recipes and checkpoints (never trained on).
+    split: str = "test"
     shared: str = "/work/shared/data"
     reference: str = "/work/shared/reference"
     local: str = "data"
@@ -171,9 +174,29 @@ def _fit_oracle(inputs: list[np.ndarray], targets: list[np.ndarray], cfg: EvalCo
     return fitted
 
 
+_SPLIT_WORDS = {"test": "held-out", "validation": "validation"}
+
+
+def _split_data(data_cfg: Any, cfg: EvalConfig) -> tuple[list, list]:
+    """The photos and bracket scenes of ``cfg.split``."""
+    from ..errors import AienhanceError
+    from ..train.data import discover_brackets, discover_photos
+
+    if cfg.split not in _SPLIT_WORDS:
+        raise AienhanceError(f"unknown split {cfg.split!r} (use test or validation)")
+    photos = discover_photos(data_cfg)
+    groups = discover_brackets(data_cfg) if "shared" in cfg.sources else []
+    if cfg.split == "test":
+        return [p for p in photos if p.held_out], [g for g in groups if g.held_out]
+    from ..train.loop import TrainConfig, _split
+
+    _, val_photos, _, val_groups = _split(photos, groups, TrainConfig())
+    return val_photos, val_groups
+
+
 def run_eval(cfg: EvalConfig, *, log: Callable = print) -> dict:
     """Run the protocol; returns a JSON-ready dict of results (see :func:`write_report`)."""
-    from ..train.data import DataConfig, discover_brackets, discover_photos
+    from ..train.data import DataConfig
     from ..train.degrade import (
         camera_degradation,
         renderer_degradation,
@@ -184,10 +207,10 @@ def run_eval(cfg: EvalConfig, *, log: Callable = print) -> dict:
     t_start = time.time()
     data_cfg = DataConfig(shared=cfg.shared, reference=cfg.reference, local=cfg.local,
                           sources=tuple(cfg.sources))
-    photos = [p for p in discover_photos(data_cfg) if p.held_out]
+    photos, groups = _split_data(data_cfg, cfg)
     photos = _select(photos, cfg.photos, cfg.seed)
     methods = _Methods(cfg, log)
-    log(f"eval: {len(photos)} held-out photos, model {methods.model.name}")
+    log(f"eval: {len(photos)} {_SPLIT_WORDS[cfg.split]} photos, model {methods.model.name}")
 
     # -- 1. synthetic degradations ------------------------------------------------------------
     targets, inputs, kinds = [], [], []
@@ -221,8 +244,6 @@ def run_eval(cfg: EvalConfig, *, log: Callable = print) -> dict:
     by_error = _by_error_kind(rows, kinds)
 
     # -- 2. real brackets ---------------------------------------------------------------------
-    groups = [g for g in discover_brackets(data_cfg) if g.held_out] if "shared" in cfg.sources \
-        else []
     groups = _select(groups, cfg.scenes, cfg.seed)
     b_rows: dict[str, list[dict]] = {name: [] for name in BASELINES}
     b_rows.update({"analytic estimator": [], "learned model (ours)": []})
@@ -462,6 +483,7 @@ def write_report(result: dict, path: str | os.PathLike, *,
                  contact_sheet: str | None = "contact_sheet.png") -> None:
     """Write the evaluation as Markdown (tables, targets, machine, date, command)."""
     cfg = result["config"]
+    where = _SPLIT_WORDS[cfg.get("split", "test")]
     syn_cols = [("psnr", "PSNR (dB) ↑", ".2f"), ("ssim", "SSIM ↑", ".3f"),
                 ("delta_e2000", "ΔE2000 ↓", ".2f"), ("n", "images", "d")]
     br_cols = [("psnr", "PSNR (dB) ↑", ".2f"), ("delta_e2000", "ΔE2000 ↓", ".2f"),
@@ -480,19 +502,23 @@ def write_report(result: dict, path: str | os.PathLike, *,
         f"{result['model']['parameters']} parameters, {result['model']['training_steps']} "
         "training steps)",
         f"- protocol: seed {cfg['seed']}, {result['synthetic']['identity (no edit)']['n']} "
-        f"held-out photos at {cfg['size']} px (long side), 8-bit sRGB; "
-        f"{result['bracket_scenes']} held-out SICE scenes at {cfg['bracket_size']} px; oracle: "
+        f"{where} photos at {cfg['size']} px (long side), 8-bit sRGB; "
+        f"{result['bracket_scenes']} {where} SICE scenes at {cfg['bracket_size']} px; oracle: "
         f"{cfg['oracle_steps']} Adam steps at {cfg['oracle_size']}² px per image",
         "",
-        "Held-out photos and scenes were never trained on, validated on or used to pick a "
-        "checkpoint (split rule in `aienhance/train/data.py`); how the training recipe was "
-        "chosen is in the model card's lineage.",
+        ("Held-out photos and scenes were never trained on, validated on or used to pick a "
+         "checkpoint (split rule in `aienhance/train/data.py`); how the training recipe was "
+         "chosen is in the model card's lineage." if where == "held-out" else
+         "**Validation split**: photos and scenes carved out of the training split "
+         "(`aienhance/train/loop.py`, `_split`), never trained on, used to choose recipes and "
+         "checkpoints. These are not the figures of issue 3; `aienhance eval` without "
+         "`--split` measures those on the held-out photos."),
         "",
-        "## Targets of issue 3",
+        "## Targets of issue 3" + ("" if where == "held-out" else " (indicative only)"),
         "",
         *_targets(result),
         "",
-        "## Synthetic degradations (held-out photos)",
+        f"## Synthetic degradations ({where} photos)",
         "",
         "Input: one seeded degradation per photo (2 of 3: camera-like errors — exposure with "
         "clipping, illuminant cast, haze/flat/lifted blacks, saturation, local tone errors, "
@@ -505,7 +531,7 @@ def write_report(result: dict, path: str | os.PathLike, *,
     ]
     if result["brackets"]:
         lines += [
-            "## Real exposure brackets (held-out SICE scenes)",
+            f"## Real exposure brackets ({where} SICE scenes)",
             "",
             "Each frame of a scene is an input; the scene's well-exposed frame is the target "
             "(PSNR and ΔE2000 over the other frames). Bracket spread: standard deviation of the "
@@ -516,7 +542,7 @@ def write_report(result: dict, path: str | os.PathLike, *,
             "",
         ]
     lines += [
-        "## Do no harm (unmodified held-out photos)",
+        f"## Do no harm (unmodified {where} photos)",
         "",
         "The suggestion for a photo that needs nothing, rendered and compared with the photo "
         "(a photo left exactly unchanged counts as 100 dB PSNR, so the mean PSNR mostly says how "

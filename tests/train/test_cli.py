@@ -122,3 +122,27 @@ def test_card_markdown_lists_licences_and_lineage(trained):
     text = card_markdown(card)
     assert "| runs/a | 100 | 0.002 | 0 | from scratch |" in text
     assert "| runs/b | 50 | 0.0005 | 3 | fine-tuned |" in text
+
+
+def test_eval_on_the_validation_split_never_touches_held_out_photos(trained, capsys):
+    from aienhance.evaluate.harness import EvalConfig, _split_data
+    from aienhance.train.data import DataConfig
+
+    data = DataConfig(local=str(trained / "data"), sources=("skimage",))
+    test_photos, _ = _split_data(data, EvalConfig(sources=("skimage",)))
+    val_photos, _ = _split_data(data, EvalConfig(sources=("skimage",), split="validation"))
+    assert val_photos and not any(p.held_out for p in val_photos)
+    assert not {p.sha256 for p in val_photos} & {p.sha256 for p in test_photos}
+
+    report = trained / "eval-val" / "eval_validation.md"
+    code = main(["eval", "--split", "validation", "--model",
+                 str(trained / "models" / "ci.onnx"), "--photos", "1", "--sources", "skimage",
+                 "--no-oracle", "--no-speed", "--data-dir", str(trained / "data"),
+                 "--report", str(report)])
+    assert code == 0
+    text = report.read_text()
+    assert "Validation split" in text and "(validation photos)" in text
+    assert "(held-out photos)" not in text and "(unmodified held-out photos)" not in text
+    # held-out figures go into the card; validation figures must not
+    assert main(["eval", "--split", "validation", "--update-card", "--no-oracle"]) != 0
+    assert "cannot be used with --split validation" in capsys.readouterr().err
