@@ -41,7 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Markdown report to write (default docs/eval.md; "
                              "docs/eval_validation.md with --split validation)")
     parser.add_argument("--contact-sheet", default=None,
-                        help="PNG to write (default: contact_sheet.png beside the report)")
+                        help="PNG to write (default: contact_sheet.png beside the report, "
+                             "contact_sheet_validation.png with --split validation)")
     parser.add_argument("--json", default=None, help="also write the raw results as JSON")
     parser.add_argument("--update-card", action="store_true",
                         help="store the summary in the evaluated model's card (metrics.eval)")
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     report = Path(args.report or ("docs/eval.md" if args.split == "test"
                                   else "docs/eval_validation.md"))
     sheet = Path(args.contact_sheet) if args.contact_sheet else report.with_name(
-        "contact_sheet.png")
+        "contact_sheet.png" if args.split == "test" else "contact_sheet_validation.png")
     make_contact_sheet(result, sheet)
     rel = sheet.name if sheet.parent == report.parent else str(sheet)
     write_report(result, report, contact_sheet=rel)

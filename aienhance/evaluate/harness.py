@@ -504,7 +504,8 @@ def write_report(result: dict, path: str | os.PathLike, *,
         f"- protocol: seed {cfg['seed']}, {result['synthetic']['identity (no edit)']['n']} "
         f"{where} photos at {cfg['size']} px (long side), 8-bit sRGB; "
         f"{result['bracket_scenes']} {where} SICE scenes at {cfg['bracket_size']} px; oracle: "
-        f"{cfg['oracle_steps']} Adam steps at {cfg['oracle_size']}² px per image",
+        + (f"{cfg['oracle_steps']} Adam steps at {cfg['oracle_size']}² px per image"
+           if cfg["oracle"] else "not run (--no-oracle)"),
         "",
         ("Held-out photos and scenes were never trained on, validated on or used to pick a "
          "checkpoint (split rule in `aienhance/train/data.py`); how the training recipe was "

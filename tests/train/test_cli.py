@@ -142,6 +142,9 @@ def test_eval_on_the_validation_split_never_touches_held_out_photos(trained, cap
     assert code == 0
     text = report.read_text()
     assert "Validation split" in text and "(validation photos)" in text
+    assert "oracle: not run" in text
+    assert (report.parent / "contact_sheet_validation.png").exists()
+    assert not (report.parent / "contact_sheet.png").exists()
     assert "(held-out photos)" not in text and "(unmodified held-out photos)" not in text
     # held-out figures go into the card; validation figures must not
     assert main(["eval", "--split", "validation", "--update-card", "--no-oracle"]) != 0
