@@ -46,12 +46,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-photos", type=int, default=None, help="cap (CI runs)")
     parser.add_argument("--val-every", type=int, default=250)
     parser.add_argument("--init", default=None,
-                        help="start from these weights (a best.pt of an earlier run): fine-tuning")
+                        help="start from these weights, a best.pt of an earlier run or an exported .onnx "
+                             "model such as models/aienhance-base.onnx: fine-tuning")
     parser.add_argument("--hint-weight", type=float, default=0.0,
                         help="weight of approximate parameter targets (illuminant casts)")
     parser.add_argument("--consistency-weight", type=float, default=0.0,
                         help="weight of the bracket consistency loss (two exposures of a scene "
                              "should come out equally bright); > 0 draws bracket frames in pairs")
+    parser.add_argument("--l1-weight", type=float, default=1.0,
+                        help="weight of the mean absolute sRGB error (a median-like target)")
+    parser.add_argument("--mse-weight", type=float, default=0.0,
+                        help="weight of the mean squared sRGB error (what PSNR measures; a "
+                             "mean-like target where the input is ambiguous)")
+    parser.add_argument("--lab-weight", type=float, default=1.0,
+                        help="weight of the mean CIELAB colour difference (ΔE76 / 100)")
     parser.add_argument("--camera-exposure-ev", type=float, default=2.0,
                         help="range ±EV of the camera-like exposure errors (evaluation uses 2)")
     parser.add_argument("--mix", default=None,
@@ -106,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
         use_brackets=not args.no_brackets, permissive_only=args.permissive_only,
         max_photos=args.max_photos, val_every=args.val_every,
         checkpoint_every=args.checkpoint_every, init=args.init, w_hint=args.hint_weight,
-        w_consistency=args.consistency_weight, camera_exposure_ev=args.camera_exposure_ev,
+        w_consistency=args.consistency_weight, w_l1=args.l1_weight, w_mse=args.mse_weight,
+        w_lab=args.lab_weight, camera_exposure_ev=args.camera_exposure_ev,
         warmup=args.warmup, **mix,
         data=asdict(DataConfig(shared=args.shared_data, reference=args.reference,
                                local=args.data_dir)),

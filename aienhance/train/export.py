@@ -18,7 +18,7 @@ from ..errors import ModelError
 from ..model.features import N_STATS, PROXY_SIZE
 from ..model.runtime import INPUT_PROXY, INPUT_STATS, OUTPUT_PARAMS
 
-__all__ = ["export_onnx", "write_card", "card_markdown", "ONNX_OPSET"]
+__all__ = ["export_onnx", "import_onnx", "write_card", "card_markdown", "ONNX_OPSET"]
 
 ONNX_OPSET = 17
 
@@ -53,6 +53,69 @@ def export_onnx(model: Any, path: str | os.PathLike, *, atol: float = 1e-3) -> d
         raise ModelError(f"ONNX export differs from torch by {diff:.3g} (relative)")
     os.replace(tmp, path)
     return {"bytes": path.stat().st_size, "max_abs_diff": diff}
+
+
+def import_onnx(path: str | os.PathLike, *, atol: float = 1e-4) -> tuple[Any, float]:
+    """Recover the trained :class:`~aienhance.model.network.ParamNet` from an exported model.
+
+    The inverse of :func:`export_onnx`, so a shipped model can be fine-tuned on a machine that
+    has none of its training checkpoints. Weights are read from the graph's initializers by
+    name; the GroupNorm scales and shifts, which the exporter stores as anonymous ``Mul``/``Add``
+    constants, are found through the module path in their node's output name. Width and hidden
+    size come from the weight shapes.
+
+    Returns ``(network, alpha)``: the network *before* the shrink towards neutral and the
+    shrink factor (1 for a graph without one). The recovered network is checked against
+    onnxruntime on random inputs; a graph it cannot reproduce raises
+    :class:`~aienhance.errors.ModelError`.
+    """
+    import onnx
+    import onnxruntime as ort
+    import torch
+    from onnx import numpy_helper
+
+    from ..model.network import ParamNet, ShrunkModel
+
+    try:
+        graph = onnx.load(str(path)).graph
+    except Exception as exc:  # noqa: BLE001 - any parse failure is a bad model file
+        raise ModelError(f"{path}: not a readable ONNX model ({exc})") from None
+    constants = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    prefix = "model." if "alpha" in constants else ""
+    alpha = float(constants.get("alpha", 1.0))
+    weights = {k[len(prefix):]: v for k, v in constants.items() if k.startswith(prefix)}
+    for node in graph.node:  # GroupNorm affine: /model/encoder/encoder.0/encoder.0.1/Mul
+        anonymous = [i for i in node.input if i.startswith("onnx::") and i in constants]
+        if node.op_type in ("Mul", "Add") and anonymous and "/encoder." in node.output[0]:
+            module = node.output[0].rsplit("/", 2)[-2]
+            kind = "weight" if node.op_type == "Mul" else "bias"
+            weights[f"{module}.{kind}"] = constants[anonymous[0]].reshape(-1)
+    try:
+        network = ParamNet(width=int(weights["encoder.0.0.weight"].shape[0]),
+                           hidden=int(weights["trunk.0.weight"].shape[0]))
+    except KeyError:
+        raise ModelError(f"{path}: not an aienhance parameter network") from None
+    state = network.state_dict()
+    missing = [k for k in state if k not in weights and not k.startswith("head.")]
+    if missing:
+        raise ModelError(f"{path}: weights not found in the graph: {', '.join(missing[:4])}")
+    for key in state:
+        if key in weights:
+            state[key] = torch.as_tensor(np.array(weights[key], dtype=np.float32)).reshape(
+                state[key].shape)
+    network.load_state_dict(state)
+    network.eval()
+    proxy = torch.rand(3, 3, PROXY_SIZE, PROXY_SIZE) - 0.5
+    stats = torch.rand(3, N_STATS)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (expected,) = session.run([OUTPUT_PARAMS], {INPUT_PROXY: proxy.numpy(),
+                                                INPUT_STATS: stats.numpy()})
+    with torch.no_grad():
+        got = ShrunkModel(network, alpha)(proxy, stats).numpy()
+    diff = float(np.max(np.abs(got - expected) / np.maximum(np.abs(expected), 1.0)))
+    if not diff <= atol:
+        raise ModelError(f"{path}: recovered network differs from the graph by {diff:.3g}")
+    return network, alpha
 
 
 def write_card(path: str | os.PathLike, card: dict) -> None:

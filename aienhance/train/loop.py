@@ -74,6 +74,7 @@ class TrainConfig:
     p_render: float = 0.15
     p_bracket: float = 0.18
     w_l1: float = 1.0
+    w_mse: float = 0.0
     w_lab: float = 1.0
     w_param: float = 0.5
     w_reg: float = 0.01
@@ -305,7 +306,9 @@ def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]
     small_tgt = torch.movedim(resize_area(target, cfg.loss_size), -3, -1)
     out = torch.clamp(render_working(small_in, vector_to_arrays(vec)), 0.0, 1.0)
     tgt = torch.clamp(small_tgt, 0.0, 1.0)
-    l1 = torch.mean(torch.abs(linear_to_srgb(out) - linear_to_srgb(tgt)))
+    err = linear_to_srgb(out) - linear_to_srgb(tgt)
+    l1 = torch.mean(torch.abs(err))
+    mse = torch.mean(err * err)
     diff = rec2020_to_lab(out) - rec2020_to_lab(tgt)
     delta_e = torch.mean(torch.sqrt(torch.sum(diff * diff, dim=-1) + 1e-4))
     span = torch.as_tensor(_SPAN)
@@ -315,9 +318,10 @@ def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]
     reg = torch.mean(torch.abs(vec - neutral) / span)
     consistency = bracket_consistency(rec2020_to_lab(out)[..., 0], batch[4] if len(batch) > 4
                                       else None)
-    loss = (cfg.w_l1 * l1 + cfg.w_lab * delta_e / 100.0 + cfg.w_param * p_loss + cfg.w_reg * reg
-            + cfg.w_consistency * consistency)
-    terms = {k: float(v.detach()) for k, v in (("loss", loss), ("l1", l1), ("delta_e", delta_e),
+    loss = (cfg.w_l1 * l1 + cfg.w_mse * mse + cfg.w_lab * delta_e / 100.0 + cfg.w_param * p_loss
+            + cfg.w_reg * reg + cfg.w_consistency * consistency)
+    terms = {k: float(v.detach()) for k, v in (("loss", loss), ("l1", l1), ("mse", mse),
+                                                ("delta_e", delta_e),
                                                 ("param", p_loss), ("reg", reg),
                                                 ("consistency", consistency))}
     return loss, terms
@@ -393,6 +397,25 @@ def _save_atomic(obj: Any, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _initial_weights(cfg: TrainConfig) -> dict:
+    """Network weights to fine-tune from: a run's ``best.pt`` or an exported ``.onnx`` model."""
+    import torch
+
+    from ..errors import AienhanceError
+
+    if str(cfg.init).endswith(".onnx"):
+        from .export import import_onnx
+
+        network, _ = import_onnx(cfg.init)
+        if (network.encoder[0][0].out_channels, network.trunk[0].out_features) != (
+                cfg.width, cfg.hidden):
+            raise AienhanceError(f"{cfg.init}: a network of another size (width "
+                                 f"{network.encoder[0][0].out_channels}, hidden "
+                                 f"{network.trunk[0].out_features}) than this run's")
+        return network.state_dict()
+    return torch.load(cfg.init, weights_only=True)
+
+
 def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.PathLike,
           resume: bool = False, fetch: bool = True, log: Callable = print) -> dict:
     """Run (or resume) a training run, export the best model to ONNX and write its card.
@@ -450,7 +473,7 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
         start, history, best = state["step"], state["history"], state["best"]
         log(f"resumed from step {start}")
     if not (resume and ckpt.exists()) and cfg.init:
-        model.load_state_dict(torch.load(cfg.init, weights_only=True))
+        model.load_state_dict(_initial_weights(cfg))
         log(f"initialised from {cfg.init}")
     (run_dir / "config.json").write_text(json.dumps(asdict(cfg), indent=2, default=str))
 

@@ -48,3 +48,21 @@ def test_consistency_loss_is_the_mean_lightness_gap_of_each_pair():
     assert float(bracket_consistency(light, np.full(5, -1))) == 0.0
     # a pair cut at the end of a batch (one member only) is not a pair
     assert float(bracket_consistency(light, np.array([-1, -1, -1, -1, 4]))) == 0.0
+
+
+def test_squared_error_term_is_the_mean_squared_srgb_error():
+    from aienhance.model.network import ParamNet
+    from aienhance.render.colourspace import linear_to_srgb
+    from aienhance.model.features import resize_area
+    from aienhance.train.loop import compute_loss
+
+    cfg = TrainConfig(batch=6, p_clean=0, p_camera=1, p_render=0, p_bracket=0, w_l1=0,
+                      w_lab=0, w_param=0, w_reg=0, w_mse=1.0, loss_size=16)
+    batch = make_batch(_source(), cfg, 3)
+    loss, terms = compute_loss(ParamNet(), batch, cfg)   # untrained: neutral, an identity edit
+    small = [torch.clamp(torch.movedim(resize_area(torch.as_tensor(b), 16), -3, -1), 0, 1)
+             for b in batch[:2]]
+    expected = torch.mean((linear_to_srgb(small[0]) - linear_to_srgb(small[1])) ** 2)
+    assert terms["mse"] == pytest.approx(float(expected), rel=1e-4)
+    assert float(loss.detach()) == pytest.approx(terms["mse"], rel=1e-6)
+    assert terms["mse"] > 0

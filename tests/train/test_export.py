@@ -1,0 +1,67 @@
+"""ONNX export and its inverse: a shipped model can be fine-tuned without its checkpoints."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("onnx")
+
+from aienhance.errors import AienhanceError, ModelError  # noqa: E402
+from aienhance.model import available_models, load_model  # noqa: E402
+from aienhance.model.network import ParamNet, ShrunkModel  # noqa: E402
+from aienhance.train.export import export_onnx, import_onnx  # noqa: E402
+from aienhance.train.loop import TrainConfig, _initial_weights  # noqa: E402
+
+
+def _random_network(width: int = 8, hidden: int = 32) -> ParamNet:
+    torch.manual_seed(1)
+    net = ParamNet(width, hidden)
+    with torch.no_grad():
+        for p in net.parameters():   # the head starts at zero: give every weight a value
+            p.add_(torch.randn_like(p) * 0.05)
+    return net.eval()
+
+
+def test_export_then_import_recovers_every_weight_and_the_shrink(tmp_path):
+    net = _random_network()
+    export_onnx(ShrunkModel(net, 0.7).eval(), tmp_path / "m.onnx")
+    back, alpha = import_onnx(tmp_path / "m.onnx")
+    assert alpha == pytest.approx(0.7)
+    expected, got = net.state_dict(), back.state_dict()
+    assert expected.keys() == got.keys()
+    for key in expected:
+        np.testing.assert_allclose(got[key].numpy(), expected[key].numpy(), rtol=0, atol=1e-7,
+                                   err_msg=key)
+
+
+@pytest.mark.skipif(not available_models(), reason="no model shipped")
+def test_shipped_model_is_recovered_exactly(sample_paths):
+    from aienhance.model.features import extract_features
+    from aienhance.suggest import proxy_of
+
+    shipped = load_model()
+    net, alpha = import_onnx(shipped.path)
+    assert alpha == pytest.approx(shipped.card["shrink"]["alpha"])
+    for path in sample_paths:
+        linear = proxy_of(path)
+        proxy, stats = extract_features(torch.as_tensor(np.asarray(linear, np.float32))[None])
+        with torch.no_grad():
+            ours = ShrunkModel(net, alpha)(proxy, stats).numpy()[0]
+        np.testing.assert_allclose(ours, shipped.predict_vector(linear), rtol=1e-4, atol=1e-3)
+    cfg = TrainConfig(init=str(shipped.path), width=net.encoder[0][0].out_channels,
+                      hidden=net.trunk[0].out_features)
+    state = _initial_weights(cfg)
+    np.testing.assert_array_equal(state["raw.weight"].numpy(), net.state_dict()["raw.weight"])
+
+
+def test_init_from_a_network_of_another_size_is_refused(tmp_path):
+    export_onnx(ShrunkModel(_random_network(8, 32), 1.0).eval(), tmp_path / "m.onnx")
+    with pytest.raises(AienhanceError, match="another size"):
+        _initial_weights(TrainConfig(init=str(tmp_path / "m.onnx"), width=24, hidden=256))
+
+
+def test_a_file_that_is_not_a_model_is_refused(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"\x08\x07not an onnx graph")
+    with pytest.raises(ModelError):
+        import_onnx(bad)
