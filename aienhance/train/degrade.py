@@ -42,6 +42,7 @@ __all__ = [
     "camera_degradation",
     "renderer_degradation",
     "illuminant_cast_matrix",
+    "inverse_tone_curve",
     "random_params",
     "quantise_srgb",
     "working_to_srgb8",
@@ -227,6 +228,8 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
             air = rng.uniform(0.55, 0.95) * np.array([1.0, 1.0, 1.0]) * rng.uniform(0.95, 1.05, 3)
             x = (1 - a) * x + a * air.astype(np.float32)
             rec.steps.append(f"haze {a:.2f}")
+            y_air = float(_LUMA @ air)
+            undo = lambda y: (y - a * y_air) / (1 - a)  # noqa: E731
         elif mode == 1:  # flat: contrast squeezed around mid-grey in the encoded domain
             k = 1.0 - rng.uniform(0.15, 0.5) * strength
             if rng.random() < 0.2:
@@ -234,11 +237,17 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
             enc = 0.46 + (enc - 0.46) * k
             x = srgb_to_linear(np.clip(enc, 0.0, 1.0)) @ _FROM_SRGB.T
             rec.steps.append(f"contrast x{k:.2f}")
+            undo = lambda y: srgb_to_linear(  # noqa: E731
+                np.clip(0.46 + (linear_to_srgb(y) - 0.46) / k, 0.0, 1.0))
         else:  # lifted blacks (faded print, flare)
             b = rng.uniform(0.04, 0.2) * strength
             enc = b + (1 - b) * enc
             x = srgb_to_linear(enc) @ _FROM_SRGB.T
             rec.steps.append(f"lifted blacks {b:.2f}")
+            undo = lambda y: srgb_to_linear(  # noqa: E731
+                np.clip((linear_to_srgb(y) - b) / (1 - b), 0.0, 1.0))
+        if not {"exposure", "local"} & set(chosen):  # the only tone error: its curve undoes it
+            rec.hints["tone_curve"] = inverse_tone_curve(undo)
     # sensor noise and compression, mild most of the time
     if rng.random() < 0.5:
         gain = rng.uniform(0.0, 0.003)
@@ -255,6 +264,22 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
     else:
         x = quantise_srgb(x)
     return x.astype(np.float32), rec
+
+
+def inverse_tone_curve(undo: Any) -> tuple[float, ...]:
+    """The ``tone_curve`` nodes that map a degraded luminance back: ``undo`` at the node inputs.
+
+    ``undo`` maps degraded linear luminance to the original's (vectorised); values are clipped
+    to [0, 1], made non-decreasing, and the end points fixed at 0 and 1, as the control
+    requires. An approximate inverse (the errors act per channel, the curve on luminance): a
+    training *hint*, not an exact target.
+    """
+    from ..params.controls import TONE_CURVE_X
+
+    x = np.asarray(TONE_CURVE_X, dtype=np.float64)
+    y = np.maximum.accumulate(np.clip(np.asarray(undo(x), dtype=np.float64), 0.0, 1.0))
+    y[0], y[-1] = 0.0, 1.0
+    return tuple(float(v) for v in y)
 
 
 _RANDOM_SCALE = {  # typical magnitude of a random edit, in each control's unit

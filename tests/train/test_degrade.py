@@ -114,3 +114,28 @@ def test_exposure_hint_is_recorded_when_exposure_is_combined_with_other_errors(p
             assert rec.hints["exposure_ev"] == pytest.approx(-ev, abs=0.006)
             seen += 1
     assert seen > 20
+
+
+def test_contrast_errors_carry_a_tone_curve_hint_that_undoes_most_of_them(photo):
+    from aienhance.evaluate.metrics import psnr
+    from aienhance.render.pipeline import render_working
+
+    kinds = set()
+    for seed in range(400):
+        x, rec = camera_degradation(photo, np.random.default_rng(seed))
+        tone = [s for s in rec.steps if s.split()[0] in ("haze", "contrast", "lifted")]
+        other_tone = [s for s in rec.steps if s.split()[0] in
+                      ("exposure", "gradient", "vignette", "tones")]
+        assert ("tone_curve" in rec.hints) == bool(tone and not other_tone), rec.steps
+        if "tone_curve" not in rec.hints or any(s.split()[0] in ("cast", "saturation")
+                                                 for s in rec.steps):
+            continue  # colour errors the curve cannot undo
+        curve = rec.hints["tone_curve"]
+        Params(tone_curve=curve)  # a valid control value: monotone, ends at 0 and 1
+        before = psnr(working_to_srgb8(x), working_to_srgb8(photo))
+        after = psnr(working_to_srgb8(render_working(x, Params(tone_curve=curve))),
+                     working_to_srgb8(photo))
+        if before < 25:  # a clearly visible error: the hint recovers a good part of it
+            assert after > before + 2.0, (rec.steps, before, after)
+        kinds.add(tone[0].split()[0])
+    assert kinds == {"haze", "contrast", "lifted"}
