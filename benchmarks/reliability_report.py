@@ -57,6 +57,7 @@ from tests.reliability.corpus import (
     make_params_corpus,
     make_sidecar_corpus,
     sidecar_cases,
+    snapshot,
 )
 from tests.reliability.xmp_diff import (
     DARKTABLE_OWNED,
@@ -84,23 +85,6 @@ def cli(args: list[str], cwd: Path) -> tuple[str, subprocess.CompletedProcess | 
     if done.returncode < 0 or done.returncode not in DOCUMENTED_EXIT_CODES or "Traceback" in done.stderr:
         return "crash", done, elapsed
     return ("ok" if done.returncode == 0 else "refused"), done, elapsed
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    out = {}
-    for root, dirs, files in os.walk(folder):
-        for name in files + dirs:
-            path = Path(root) / name
-            rel = str(path.relative_to(folder))
-            if path.is_symlink():
-                out[rel] = "link:" + os.readlink(path)
-            elif path.is_file():
-                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-            elif path.is_dir():
-                out[rel] = "dir"
-            else:
-                out[rel] = "special"
-    return out
 
 
 def _short(text: str, n: int = 90) -> str:

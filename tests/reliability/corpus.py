@@ -10,6 +10,7 @@ deterministic, so the corpus needs no download and no committed binaries.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import shutil
@@ -243,3 +244,23 @@ def make_params_corpus(folder: str | os.PathLike) -> list[str]:
     for key, text in HOSTILE_PARAMS.items():
         (folder / f"{key}.json").write_text(text)
     return [f"{key}.json" for key in HOSTILE_PARAMS]
+
+
+def snapshot(folder: str | os.PathLike) -> dict[str, str]:
+    """sha256 of every regular file under ``folder``; symlinks by target, folders and special
+    files by kind. Two equal snapshots mean nothing in the folder changed."""
+    folder = Path(folder)
+    out = {}
+    for root, dirs, files in os.walk(folder):
+        for name in files + dirs:
+            path = Path(root) / name
+            rel = str(path.relative_to(folder))
+            if path.is_symlink():
+                out[rel] = "link:" + os.readlink(path)
+            elif path.is_file():
+                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+            elif path.is_dir():
+                out[rel] = "dir"
+            else:
+                out[rel] = "special"
+    return out

@@ -8,7 +8,6 @@ make it hang.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -22,6 +21,7 @@ from .corpus import (
     make_params_corpus,
     make_sidecar_corpus,
     sidecar_cases,
+    snapshot,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,24 +34,6 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
         env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=TIMEOUT,
         check=False,
     )
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """sha256 of every regular file under ``folder`` (symlinks and special files by target name)."""
-    out = {}
-    for root, dirs, files in os.walk(folder):
-        for name in files + dirs:
-            path = Path(root) / name
-            rel = str(path.relative_to(folder))
-            if path.is_symlink():
-                out[rel] = "link:" + os.readlink(path)
-            elif path.is_file():
-                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-            elif path.is_dir():
-                out[rel] = "dir"
-            else:
-                out[rel] = "special"
-    return out
 
 
 def assert_one_line_errors(stderr: str, failed: list[str]) -> None:
