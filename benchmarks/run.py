@@ -461,8 +461,8 @@ def bench_profile(jpeg24: Path) -> dict[str, Any]:
     stages = []
     t = time.perf_counter()
     pl = fast.plan(params)
-    stages.append(("compile parameters (affine map, gain table, 33³ table from the reference "
-                   "stages)", time.perf_counter() - t))
+    stages.append(("compile parameters (affine map, gain table, 33³ table and hue tables from "
+                   "the reference stages)", time.perf_counter() - t))
     table = fast._decode_tables(u8.dtype, "srgb")
     t = time.perf_counter()
     fast.grid_mask_coefficients(u8, lambda s: fast._planes(s, table, "srgb", pl))
@@ -499,7 +499,9 @@ def bench_profile(jpeg24: Path) -> dict[str, Any]:
             v *= gain
         t = tick("tone-equalizer gain (table) and apply", t)
         x = fast._pointwise(pl, x)
-        t = tick("pointwise stages: shaper + tetrahedral 33³ table + unshaper", t)
+        t = tick("colour balance + tone curve: shaper + tetrahedral 33³ table + unshaper", t)
+        x = fast._colour_zones(pl, x)
+        t = tick("colour zones: Lab per pixel + 1-D hue tables", t)
         fast._encode(x, out.dtype, "srgb", "srgb", out[r0:r1])
         tick("sRGB matrix + encoding + quantisation", t)
     n = u8.shape[0] * u8.shape[1]
@@ -643,23 +645,39 @@ reference). The fast path runs the reference stage functions only on small sets 
   with the input's sRGB → Rec.2020 matrix (exact to float32 rounding);
 * the tone-equalizer statistics come from the grid rows and columns only, and the gain curve
   is tabulated on 4097 mask exposures (exact within 0.001/255 in the tests);
-* colour balance, tone curve and colour zones are tabulated on a 33³ grid over a per-channel
+* colour balance and tone curve are tabulated on a 33³ grid over a per-channel
   `asinh(x / 2⁻⁹)` shaper, storing the change so neutral stages stay exact, read with
   tetrahedral interpolation; pixels outside the grid (negative, or > 64 after exposure) are
   computed with the reference stages;
+* colour zones (the last stage, skipped when the HSL sliders are neutral) run per pixel with the
+  reference's own Lab functions (`xyz_d50_to_lab_channels`, `lab_chroma_hue`, `edit_lab`,
+  `lab_channels_to_xyz_d50`) on planes; only its three hue curves are read from 1-D tables
+  (16384 samples per turn of `hue_curves`, linear interpolation). Against the reference stage
+  alone this step is within 0.003/255 at ±20 per band and 0.04/255 at ±100
+  (`tests/perf/test_fast_path.py`);
 * everything runs in float32 on planes (the reference's `(n, 3) @ (3, 3)` products and
   channel reductions are the slow part of numpy), in bands of ~64k pixels (L2-cache sized) on a thread pool.
 
-The 0.5/255 target holds for the affine stages and the local-exposure gain, not for the table
-of the pointwise stages: colour zones change chroma and hue with a per-hue-band curve, which is a
-cone around the neutral axis, and the tone curve is steep near black when its black node is
-lifted (`curve(Y)/Y` has a pole at Y = 0, as in darktable). A 33³ grid with ~0.5 EV cells cannot
-follow those between nodes; errors halve only slowly with a finer grid (49³ and 65³ were tried:
-3-10× the compile time for less than 2× accuracy). Typical errors are below one level
-(mean ≈ 0.1-0.3/255), the worst pixels are saturated colours and near-black colours. Closing
-the gap needs either the colour-zones stage evaluated per pixel from 1-D hue tables (about the
-cost of the table itself) or a second table in a polar (lightness, chroma, hue) space; both are
-left for later.
+The 0.5/255 target holds for the affine stages, the local-exposure gain and colour zones, not
+for the table of colour balance and tone curve: colour balance's saturation and gamut mapping
+bend sharply for saturated colours, and the tone curve is steep near black when its black node
+is lifted (`curve(Y)/Y` has a pole at Y = 0, as in darktable). A 33³ grid with ~0.5 EV cells
+cannot follow those between nodes; errors halve only slowly with a finer grid (49³ and 65³ were
+tried: 3-10× the compile time for less than 2× accuracy). Typical errors are below one level
+(mean ≈ 0.1-0.2/255), the worst pixels are saturated colours (colour balance: on the four
+photos with the largest errors, setting colour balance neutral brings the max to ≤ 1.3/255,
+setting the tone curve neutral leaves it unchanged).
+Per-band HSL edits now add little to that error; they used to dominate it when colour zones were
+in the 33³ table (±20 per band: mean 0.90/255, 99.9th percentile 19.45/255, max 27.89/255 on the
+same 8 photos; `full_params()`: 0.69, 6.77 and 11.88/255). The max with HSL (10.40/255) is the
+table's error (the colour-zones step alone is within 0.012/255 of the reference on these
+photos), amplified where the HSL sliders raise saturation or lightness.
+
+Cost (one thread, A/B in the same runs, minimum of 5-8 repeats): with HSL neutral nothing
+changed (table step 25-34 ns/pixel before and after for `full_params()` with HSL neutral on a
+3.8 MP image; whole `render_fast` of a 2.2 MP image 74-80 ns/pixel before and after); with HSL
+set the colour-zones step adds 40-47 ns/pixel, ~1.5× the table step (whole `render_fast`
+74-80 → 114-119 ns/pixel).
 
 ### Why the speed targets are missed, and what the profile says
 
@@ -667,8 +685,9 @@ left for later.
   numpy: every step is a separate pass over memory (one pass ≈ 1-2 ns/pixel/plane when the
   band stays in L2 cache), and the per-step table above adds up to roughly 100-200 ns per pixel
   per thread even before contention with other jobs on this shared 2-core machine. The
-  tetrahedral table read (8 gathers + weights) is the largest step; decoding, the
-  tone-equalizer mask and the sRGB encoding follow. Reaching 1.5 s on 2 cores needs a fused
+  per-pixel colour zones (when HSL is set, as in `full_params()`) and the tetrahedral table
+  read (8 gathers + weights) are the largest steps; decoding, the tone-equalizer mask and the
+  sRGB encoding follow. Reaching 1.5 s on 2 cores needs a fused
   compiled kernel (numba, a C extension, or an ONNX graph with a fast 3-D gather); onnxruntime's
   `GridSample` (5-D, trilinear) was measured at ~780 ns/pixel on this machine, slower than
   numpy, so it was not used.

@@ -31,6 +31,9 @@ __all__ = [
     "NODES_X",
     "zone_curves",
     "periodic_spline",
+    "lab_chroma_hue",
+    "hue_curves",
+    "edit_lab",
     "apply_hsl",
 ]
 
@@ -118,33 +121,53 @@ def periodic_spline(x: Any, y: Any) -> Any:
     return _evaluate(onehot, t, _segment_table(y, xp), xp)
 
 
-def apply_hsl(rgb: Any, hsl_hue: Any, hsl_saturation: Any, hsl_luminance: Any) -> Any:
-    """Apply per-band hue, saturation and luminance sliders (``(..., 8)``, ±100) to linear ``rgb``."""
-    xp = array_namespace(rgb)
-    y_l, y_c, y_h = zone_curves(
-        as_param(xp, hsl_hue, rgb), as_param(xp, hsl_saturation, rgb),
-        as_param(xp, hsl_luminance, rgb),
-    )
-    lab = rec2020_to_lab(rgb)
-    l, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
+def lab_chroma_hue(a: Any, b: Any) -> tuple[Any, Any]:
+    """Chroma and hue (turns in ``[0, 1)``) of Lab ``a, b``, as this stage reads them."""
+    xp = array_namespace(a)
     chroma = xp.sqrt(a * a + b * b + 1e-12)
     safe_a = xp.where(chroma > 1e-5, a, xp.full_like(a, 1e-5))
     hue = xp.atan2(b, safe_a) / (2.0 * math.pi)
-    hue = xp.where(hue < 0.0, hue + 1.0, hue)
+    return chroma, xp.where(hue < 0.0, hue + 1.0, hue)
+
+
+def hue_curves(hue: Any, hsl_hue: Any, hsl_saturation: Any,
+               hsl_luminance: Any) -> tuple[Any, Any, Any]:
+    """Curve values ``(lightness_y, chroma_y, hue_y)`` at hues ``hue (..., H, W)`` (turns) for
+    sliders ``(..., 8)``: the periodic splines through :func:`zone_curves`, clamped to [0, 1]."""
+    xp = array_namespace(hue)
+    ys = zone_curves(as_param(xp, hsl_hue, hue), as_param(xp, hsl_saturation, hue),
+                     as_param(xp, hsl_luminance, hue))
+    onehot, t = _locate(hue, xp)
+    return tuple(_evaluate(onehot, t, _segment_table(y, xp), xp) for y in ys)
+
+
+def edit_lab(l: Any, a: Any, b: Any, chroma: Any, curve_l: Any, curve_c: Any,
+             curve_h: Any) -> tuple[Any, Any, Any]:
+    """New ``(L, a, b)`` of pixels ``l, a, b`` of chroma ``chroma`` given their curve values
+    (:func:`hue_curves`, 0.5 = neutral): lightness ``L · 2^(4(y − 0.5))`` and hue shift
+    ``(y − 0.5)`` turns, both faded towards greys, chroma ``C · 2y``."""
+    xp = array_namespace(l)
     # darktable squares (1 − C/128) without clamping it (chroma above 128 fades back in)
     fade = (1.0 - chroma / 128.0) ** 2
-    onehot, t = _locate(hue, xp)
-    l_y = fade * 0.5 + (1.0 - fade) * _evaluate(onehot, t, _segment_table(y_l, xp), xp)
-    h_y = fade * 0.5 + (1.0 - fade) * _evaluate(onehot, t, _segment_table(y_h, xp), xp)
-    c_y = _evaluate(onehot, t, _segment_table(y_c, xp), xp)
+    l_y = fade * 0.5 + (1.0 - fade) * curve_l
+    h_y = fade * 0.5 + (1.0 - fade) * curve_h
     # |4 (l_y − 0.5)| ≤ 2 wherever darktable's fade stays ≤ 1 (chroma ≤ 256); bounding it at 8
     # (chroma beyond ~420, far outside any gamut) keeps extreme inputs finite
     l_new = l * 2.0 ** xp.clip(4.0 * (l_y - 0.5), -8.0, 8.0)
-    c_new = chroma * 2.0 * c_y
+    c_new = chroma * 2.0 * curve_c
     scale = c_new / chroma
     # rotate (a, b) by the hue shift: exact when the shift is 0, differentiable everywhere
     shift = (h_y - 0.5) * (2.0 * math.pi)
     cos_d, sin_d = xp.cos(shift), xp.sin(shift)
-    a_new = scale * (a * cos_d - b * sin_d)
-    b_new = scale * (a * sin_d + b * cos_d)
-    return lab_to_rec2020(xp.stack([l_new, a_new, b_new], axis=-1))
+    return l_new, scale * (a * cos_d - b * sin_d), scale * (a * sin_d + b * cos_d)
+
+
+def apply_hsl(rgb: Any, hsl_hue: Any, hsl_saturation: Any, hsl_luminance: Any) -> Any:
+    """Apply per-band hue, saturation and luminance sliders (``(..., 8)``, ±100) to linear ``rgb``."""
+    xp = array_namespace(rgb)
+    lab = rec2020_to_lab(rgb)
+    l, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
+    chroma, hue = lab_chroma_hue(a, b)
+    curves = hue_curves(hue, as_param(xp, hsl_hue, rgb), as_param(xp, hsl_saturation, rgb),
+                        as_param(xp, hsl_luminance, rgb))
+    return lab_to_rec2020(xp.stack(edit_lab(l, a, b, chroma, *curves), axis=-1))

@@ -31,6 +31,8 @@ __all__ = [
     "apply_matrix",
     "rec2020_to_lab",
     "lab_to_rec2020",
+    "xyz_d50_to_lab_channels",
+    "lab_channels_to_xyz_d50",
 ]
 
 WORKING_SPACE = "ITU-R BT.2020 linear"
@@ -110,22 +112,36 @@ def _lab_f_inverse(f: Any, xp: Any) -> Any:
     return xp.where(f > eps, f * f * f, (116.0 * f - 16.0) / kappa)
 
 
+def xyz_d50_to_lab_channels(x: Any, y: Any, z: Any) -> tuple[Any, Any, Any]:
+    """CIE XYZ (D50 connection space, white Y = 1) as three same-shape arrays → ``(L, a, b)``."""
+    xp = array_namespace(x)
+    white = constant(xp, XYZ_D50_WHITE, x)
+    fx = _lab_f(x / white[0], xp)
+    fy = _lab_f(y / white[1], xp)
+    fz = _lab_f(z / white[2], xp)
+    return 116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)
+
+
+def lab_channels_to_xyz_d50(l: Any, a: Any, b: Any) -> tuple[Any, Any, Any]:
+    """Inverse of :func:`xyz_d50_to_lab_channels`: ``(L, a, b)`` arrays → ``(X, Y, Z)`` D50."""
+    xp = array_namespace(l)
+    fy = (l + 16.0) / 116.0
+    fx = fy + a / 500.0
+    fz = fy - b / 200.0
+    white = constant(xp, XYZ_D50_WHITE, l)
+    return (_lab_f_inverse(fx, xp) * white[0], _lab_f_inverse(fy, xp) * white[1],
+            _lab_f_inverse(fz, xp) * white[2])
+
+
 def rec2020_to_lab(rgb: Any) -> Any:
     """Linear Rec.2020 ``(..., 3)`` → CIE Lab (D50 connection space), L in [0, 100]."""
     xp = array_namespace(rgb)
     xyz = apply_matrix(rgb, REC2020_TO_XYZ_D50)
-    white = constant(xp, XYZ_D50_WHITE, rgb)
-    f = _lab_f(xyz / white, xp)
-    fx, fy, fz = f[..., 0], f[..., 1], f[..., 2]
-    return xp.stack([116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)], axis=-1)
+    return xp.stack(xyz_d50_to_lab_channels(xyz[..., 0], xyz[..., 1], xyz[..., 2]), axis=-1)
 
 
 def lab_to_rec2020(lab: Any) -> Any:
     """Inverse of :func:`rec2020_to_lab`."""
     xp = array_namespace(lab)
-    fy = (lab[..., 0] + 16.0) / 116.0
-    fx = fy + lab[..., 1] / 500.0
-    fz = fy - lab[..., 2] / 200.0
-    xyz = xp.stack([_lab_f_inverse(fx, xp), _lab_f_inverse(fy, xp), _lab_f_inverse(fz, xp)], -1)
-    xyz = xyz * constant(xp, XYZ_D50_WHITE, lab)
+    xyz = xp.stack(lab_channels_to_xyz_d50(lab[..., 0], lab[..., 1], lab[..., 2]), axis=-1)
     return apply_matrix(xyz, XYZ_D50_TO_REC2020)
