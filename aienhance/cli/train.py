@@ -62,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="weight of the mean CIELAB colour difference (ΔE76 / 100)")
     parser.add_argument("--camera-exposure-ev", type=float, default=2.0,
                         help="range ±EV of the camera-like exposure errors (evaluation uses 2)")
+    parser.add_argument("--camera-contrast", type=float, default=0.4,
+                        help="chance of a haze / flat-contrast / lifted-blacks error in a "
+                             "camera-like sample (evaluation uses 0.4)")
     parser.add_argument("--mix", default=None,
                         help="sample mix, e.g. clean=0.2,camera=0.4,render=0.13,bracket=0.27 "
                              "(shares of clean photos, camera-like and renderer degradations "
@@ -116,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         checkpoint_every=args.checkpoint_every, init=args.init, w_hint=args.hint_weight,
         w_consistency=args.consistency_weight, w_l1=args.l1_weight, w_mse=args.mse_weight,
         w_lab=args.lab_weight, camera_exposure_ev=args.camera_exposure_ev,
+        camera_contrast_p=args.camera_contrast,
         warmup=args.warmup, **mix,
         data=asdict(DataConfig(shared=args.shared_data, reference=args.reference,
                                local=args.data_dir)),

@@ -90,6 +90,7 @@ class TrainConfig:
     w_hint: float = 0.0
     w_consistency: float = 0.0
     camera_exposure_ev: float = 2.0
+    camera_contrast_p: float = 0.4
     init: str | None = None
     data: dict = field(default_factory=lambda: asdict(DataConfig()))
 
@@ -223,7 +224,8 @@ def make_samples(source: SampleSource, cfg: TrainConfig, rng: np.random.Generato
         p_mask[:] = 1.0
         return [(quantise_srgb(target), target, p_target, p_mask)]
     if kind == "camera":
-        inp, rec = camera_degradation(target, rng, exposure_range_ev=cfg.camera_exposure_ev)
+        inp, rec = camera_degradation(target, rng, exposure_range_ev=cfg.camera_exposure_ev,
+                                      contrast_probability=cfg.camera_contrast_p)
     else:
         inp, rec = renderer_degradation(target, rng)
     for name, value in rec.inverse.items():

@@ -46,6 +46,19 @@ def test_many_seeds_cover_every_kind_and_stay_valid(photo):
     assert seen & {"gradient", "vignette", "tones"}
 
 
+def test_contrast_probability_changes_only_the_contrast_errors(photo):
+    contrast = ("haze", "contrast", "lifted")
+    others = ("cast", "saturation", "gradient", "vignette", "tones", "exposure")
+    for seed in range(25):
+        _, always = camera_degradation(photo, np.random.default_rng(seed), contrast_probability=1.0)
+        _, never = camera_degradation(photo, np.random.default_rng(seed), contrast_probability=0.0)
+        assert any(step.startswith(contrast) for step in always.steps), always.steps
+        kept = [step for step in never.steps if step.startswith(others)]
+        assert kept == [step for step in always.steps if step.startswith(others)]
+        if kept:  # with other errors chosen, probability 0 never adds a contrast error
+            assert not any(step.startswith(contrast) for step in never.steps), never.steps
+
+
 def test_cast_matrix_direction_and_white_luminance():
     y = np.asarray(REC2020_LUMINANCE)
     for t in (2500.0, 4000.0, 9000.0, 12000.0):
