@@ -701,8 +701,9 @@ set the colour-zones step adds 40-47 ns/pixel, ~1.5× the table step (whole `ren
   likely 3-5×: the ≥ 5× target is not reliably met. aienhance.io's path is slower than the 8-bit one because `load` converts to float32
   Rec.2020 and `save_image` re-encodes with `linear_to_srgb` on the whole image (~1.7 s of the
   save at 24 MP in a profile).
-* **suggest on the CR2 ≤ 400 ms**: `load_proxy` runs LibRaw's half-size postprocess (rawpy),
-  which is most of the time; the estimator itself takes ~10-20 ms.
+* **suggest on the CR2 ≤ 400 ms** (met or missed depending on the machine's load: 334 ms on a
+  quiet machine on 2026-12-03, 603 ms under load on 2026-11-22): `load_proxy` runs LibRaw's
+  half-size postprocess (rawpy), which is most of the time; the model itself takes a few ms.
 * **OpenBLAS threads**: numpy's `(n, 3) @ (3, 3)` colour products, used throughout the
   reference renderer and aienhance.io, took 11-13 ns/pixel with one OpenBLAS thread and
   27-330 ns/pixel with two on this shared machine (OpenBLAS threads spin while waiting for
