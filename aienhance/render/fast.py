@@ -255,6 +255,18 @@ def _decode_tables(dtype: np.dtype, encoding: str) -> np.ndarray | None:
     return _decode_table(np.dtype(dtype), encoding)
 
 
+def _matrix_planes(matrix: Any, x: list[np.ndarray]) -> list[np.ndarray]:
+    """``matrix (3, 3) @ (x0, x1, x2)`` on float32 planes (new planes; ``x`` is not changed)."""
+    m = np.asarray(matrix, np.float32)
+    out = []
+    for i in range(3):
+        v = x[0] * m[i, 0]
+        v += x[1] * m[i, 1]
+        v += x[2] * m[i, 2]
+        out.append(v)
+    return out
+
+
 def _planes(band: np.ndarray, table: np.ndarray | None, encoding: str,
             plan_: FastPlan) -> list[np.ndarray]:
     """Decoded, pre-mask working RGB of a band as three contiguous float32 planes."""
@@ -263,15 +275,10 @@ def _planes(band: np.ndarray, table: np.ndarray | None, encoding: str,
     else:
         src = [np.ascontiguousarray(band[..., c], dtype=np.float32) for c in range(3)]
         lin = [np.asarray(srgb_to_linear(s), np.float32) for s in src] if encoding == "srgb" else src
-    a, b = plan_.input_matrix, plan_.input_offset
-    out = []
-    for i in range(3):
-        v = lin[0] * a[i, 0]
-        v += lin[1] * a[i, 1]
-        v += lin[2] * a[i, 2]
-        if b[i] != 0.0:
-            v += b[i]
-        out.append(v)
+    out = _matrix_planes(plan_.input_matrix, lin)
+    for v, offset in zip(out, plan_.input_offset):
+        if offset != 0.0:
+            v += offset
     return out
 
 
@@ -470,16 +477,6 @@ def _pointwise(plan_: FastPlan, x: list[np.ndarray]) -> list[np.ndarray]:
 
 # -- colour zones -----------------------------------------------------------------------------------
 
-def _matrix_planes(matrix: tuple[tuple[float, ...], ...], x: Any) -> list[np.ndarray]:
-    """``matrix @ (x0, x1, x2)`` on float32 planes."""
-    m = np.asarray(matrix, np.float32)
-    out = []
-    for i in range(3):
-        v = x[0] * m[i, 0]
-        v += x[1] * m[i, 1]
-        v += x[2] * m[i, 2]
-        out.append(v)
-    return out
 
 
 def _read_hue_tables(tables: HueTables, hue: np.ndarray) -> np.ndarray:
@@ -527,16 +524,10 @@ def _encoding_table(dtype: np.dtype) -> np.ndarray:
 def _encode(x: list[np.ndarray], dtype: np.dtype, encoding: str, output_space: str,
             out: np.ndarray) -> None:
     """Working RGB planes → ``out[..., i]`` (as :func:`aienhance.io.working_to_array`)."""
-    matrix = np.asarray(REC2020_TO_SRGB, np.float32)
     integer = np.issubdtype(dtype, np.integer)
     table = _encoding_table(np.dtype(dtype)) if integer and encoding == "srgb" else None
-    for i in range(3):
-        if output_space == "srgb":
-            v = x[0] * matrix[i, 0]
-            v += x[1] * matrix[i, 1]
-            v += x[2] * matrix[i, 2]
-        else:
-            v = x[i].copy()
+    planes = _matrix_planes(REC2020_TO_SRGB, x) if output_space == "srgb" else [v.copy() for v in x]
+    for i, v in enumerate(planes):
         if integer:  # NaN-safe clip (fmax/fmin drop NaN)
             np.fmax(v, np.float32(0.0), out=v)
             np.fmin(v, np.float32(1.0), out=v)
