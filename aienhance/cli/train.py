@@ -58,6 +58,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mse-weight", type=float, default=0.0,
                         help="weight of the mean squared sRGB error (what PSNR measures; a "
                              "mean-like target where the input is ambiguous)")
+    parser.add_argument("--psnr-weight", type=float, default=0.0,
+                        help="weight of the negative per-image PSNR / 10 (log of each image's "
+                             "mean squared sRGB error, floored at 40 dB): the mean PSNR that "
+                             "aienhance eval reports")
     parser.add_argument("--lab-weight", type=float, default=1.0,
                         help="weight of the mean CIELAB colour difference (ΔE76 / 100)")
     parser.add_argument("--camera-exposure-ev", type=float, default=2.0,
@@ -65,6 +69,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--camera-contrast", type=float, default=0.4,
                         help="chance of a haze / flat-contrast / lifted-blacks error in a "
                              "camera-like sample (evaluation uses 0.4)")
+    parser.add_argument("--clean-artefacts", type=float, default=0.5,
+                        help="chance that a clean sample gets sensor noise / JPEG compression "
+                             "(its answer stays: no edit)")
+    parser.add_argument("--degrade-at-proxy", action="store_true",
+                        help="degrade the 64 px proxy instead of the crop at the cached size "
+                             "(the behaviour of runs before 2026-12-03)")
     parser.add_argument("--mix", default=None,
                         help="sample mix, e.g. clean=0.2,camera=0.4,render=0.13,bracket=0.27 "
                              "(shares of clean photos, camera-like and renderer degradations "
@@ -118,8 +128,10 @@ def run(args: argparse.Namespace) -> int:
         max_photos=args.max_photos, val_every=args.val_every,
         checkpoint_every=args.checkpoint_every, init=args.init, w_hint=args.hint_weight,
         w_consistency=args.consistency_weight, w_l1=args.l1_weight, w_mse=args.mse_weight,
+        w_psnr=args.psnr_weight,
         w_lab=args.lab_weight, camera_exposure_ev=args.camera_exposure_ev,
-        camera_contrast_p=args.camera_contrast,
+        camera_contrast_p=args.camera_contrast, p_clean_artefacts=args.clean_artefacts,
+        degrade_full_size=not args.degrade_at_proxy,
         warmup=args.warmup, **mix,
         data=asdict(DataConfig(shared=args.shared_data, reference=args.reference,
                                local=args.data_dir)),

@@ -40,6 +40,7 @@ from ..render.colourspace import (
 __all__ = [
     "Degradation",
     "camera_degradation",
+    "capture_artefacts",
     "renderer_degradation",
     "illuminant_cast_matrix",
     "inverse_tone_curve",
@@ -253,7 +254,19 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
                 np.clip((linear_to_srgb(y) - b) / (1 - b), 0.0, 1.0))
         if not {"exposure", "local"} & set(chosen):  # the only tone error: its curve undoes it
             rec.hints["tone_curve"] = inverse_tone_curve(undo)
-    # sensor noise and compression, mild most of the time
+    return capture_artefacts(x, rng, rec), rec
+
+
+def capture_artefacts(x: np.ndarray, rng: np.random.Generator,
+                      rec: Degradation | None = None) -> np.ndarray:
+    """Sensor noise and JPEG compression as a saved file has them, mild most of the time.
+
+    Half the time Poisson–Gaussian noise (gain ≤ 0.003, floor ≤ 2e-4, linear units); half the
+    time JPEG re-compression at quality 40–95, else plain 8-bit quantisation. Neither is an
+    error the controls can undo, so noise turns an exact inverse in ``rec`` into a hint.
+    Returns the 8-bit-quantised linear Rec.2020 image, float32.
+    """
+    rec = Degradation() if rec is None else rec
     if rng.random() < 0.5:
         gain = rng.uniform(0.0, 0.003)
         floor = rng.uniform(0.0, 2e-4)
@@ -268,7 +281,7 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
         rec.steps.append(f"jpeg q{q}")
     else:
         x = quantise_srgb(x)
-    return x.astype(np.float32), rec
+    return x.astype(np.float32)
 
 
 def inverse_tone_curve(undo: Any) -> tuple[float, ...]:

@@ -10,7 +10,9 @@ One step:
    with its scene's well-exposed frame;
 2. the network predicts parameters from the input's features, the renderer
    (:func:`aienhance.render.render_working`, torch) applies them to the input;
-3. loss = L1 of the sRGB-encoded result + mean CIE76 ΔE in Lab / 100 (image terms), + a
+3. loss = L1 of the sRGB-encoded result + mean CIE76 ΔE in Lab / 100 (image terms; optionally
+   the squared error and the negative per-image PSNR / 10, which is what the mean PSNR of
+   ``aienhance eval`` measures), + a
    parameter loss where the inverse is exactly known (neutral for clean inputs, the opposite
    exposure for pure exposure errors), + a small L1 pull of every control towards neutral
    (edits stay sparse and editable), + optionally a consistency term: two frames of one
@@ -48,7 +50,12 @@ from .data import (
     is_held_out,
     manifest,
 )
-from .degrade import camera_degradation, quantise_srgb, renderer_degradation
+from .degrade import (
+    camera_degradation,
+    capture_artefacts,
+    quantise_srgb,
+    renderer_degradation,
+)
 
 __all__ = ["TrainConfig", "train", "make_samples", "make_batch", "SampleSource", "choose_shrink",
            "bracket_exposure_hint"]
@@ -75,6 +82,7 @@ class TrainConfig:
     p_bracket: float = 0.18
     w_l1: float = 1.0
     w_mse: float = 0.0
+    w_psnr: float = 0.0
     w_lab: float = 1.0
     w_param: float = 0.5
     w_reg: float = 0.01
@@ -91,6 +99,14 @@ class TrainConfig:
     w_consistency: float = 0.0
     camera_exposure_ev: float = 2.0
     camera_contrast_p: float = 0.4
+    #: Degrade the crop at the cached photo's resolution, then resample input and target to the
+    #: proxy — as ``aienhance eval`` (256 px) and real photos (megapixels) reach the network, so
+    #: noise and JPEG blocks are as attenuated as they will be. False: degrade the proxy itself
+    #: (runs before 2026-12-03, whose inputs showed artefacts 3–4× stronger than evaluation's).
+    degrade_full_size: bool = True
+    #: Chance that a clean sample gets sensor noise / JPEG compression too (its target stays
+    #: neutral parameters), so artefacts are no cue that a photo needs an edit.
+    p_clean_artefacts: float = 0.5
     init: str | None = None
     data: dict = field(default_factory=lambda: asdict(DataConfig()))
 
@@ -134,17 +150,28 @@ def _crop_box(shape: tuple[int, ...], rng: np.random.Generator) -> tuple[int, in
     return top, left, ch, cw
 
 
-def _crop(linear: np.ndarray, box: tuple[int, int, int, int], flip: bool) -> np.ndarray:
-    from ..model.features import resize_area
-
-    top, left, ch, cw = box
+def _crop_working(linear: np.ndarray, box: tuple[int, int, int, int], flip: bool
+                  ) -> np.ndarray:
+    """The ``box`` of linear sRGB ``linear``, flipped if asked, in linear Rec.2020 (H, W, 3)."""
     from ..render.colourspace import SRGB_TO_REC2020
 
+    top, left, ch, cw = box
     x = linear[top: top + ch, left: left + cw]
     if flip:
         x = x[:, ::-1]
-    small = np.moveaxis(resize_area(np.ascontiguousarray(x)), 0, -1)
-    return np.ascontiguousarray(small @ np.asarray(SRGB_TO_REC2020, dtype=np.float32).T)
+    return np.ascontiguousarray(x @ np.asarray(SRGB_TO_REC2020, dtype=np.float32).T)
+
+
+def _to_proxy(x: np.ndarray) -> np.ndarray:
+    """Area-resample ``(H, W, 3)`` to the network's proxy, channel-last."""
+    from ..model.features import resize_area
+
+    return np.ascontiguousarray(np.moveaxis(resize_area(x), 0, -1))
+
+
+def _crop(linear: np.ndarray, box: tuple[int, int, int, int], flip: bool) -> np.ndarray:
+    """:func:`_crop_working` resampled to the proxy."""
+    return _to_proxy(_crop_working(linear, box, flip))
 
 
 def bracket_exposure_hint(frame: np.ndarray, reference: np.ndarray, *,
@@ -219,15 +246,22 @@ def make_samples(source: SampleSource, cfg: TrainConfig, rng: np.random.Generato
     p_mask = np.zeros(VECTOR_SIZE, dtype=np.float32)
     img = source.images[int(rng.integers(len(source.images)))]
     linear = _to_linear(img)
-    target = _crop(linear, _crop_box(linear.shape, rng), flip)
+    target = _crop_working(linear, _crop_box(linear.shape, rng), flip)
+    if not cfg.degrade_full_size:
+        target = _to_proxy(target)
     if kind == "clean":
         p_mask[:] = 1.0
-        return [(quantise_srgb(target), target, p_target, p_mask)]
+        if cfg.p_clean_artefacts > 0 and rng.random() < cfg.p_clean_artefacts:
+            inp = capture_artefacts(target, rng)
+        else:
+            inp = quantise_srgb(target)
+        return [(_to_proxy(inp), _to_proxy(target), p_target, p_mask)]
     if kind == "camera":
         inp, rec = camera_degradation(target, rng, exposure_range_ev=cfg.camera_exposure_ev,
                                       contrast_probability=cfg.camera_contrast_p)
     else:
         inp, rec = renderer_degradation(target, rng)
+    inp, target = _to_proxy(inp), _to_proxy(target)
     for name, value in rec.inverse.items():
         p_target[_INDEX[name]] = value
         p_mask[_INDEX[name]] = 1.0
@@ -292,6 +326,11 @@ def bracket_consistency(lightness: Any, pairs: Any) -> Any:
     return torch.mean(torch.abs(mean_l[idx] - mean_l[idx + 1])) / 100.0
 
 
+#: Squared-error floor of the per-image PSNR term (1e-4: PSNR capped at 40 dB), so a photo
+#: rendered exactly does not get an unbounded gradient.
+PSNR_FLOOR_MSE = 1e-4
+
+
 def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]:
     """Loss of a batch and its terms (floats)."""
     import torch
@@ -311,6 +350,8 @@ def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]
     err = linear_to_srgb(out) - linear_to_srgb(tgt)
     l1 = torch.mean(torch.abs(err))
     mse = torch.mean(err * err)
+    per_image_mse = torch.mean(err * err, dim=tuple(range(1, err.ndim)))
+    neg_psnr = torch.mean(10.0 * torch.log10(per_image_mse + PSNR_FLOOR_MSE)) / 10.0
     diff = rec2020_to_lab(out) - rec2020_to_lab(tgt)
     delta_e = torch.mean(torch.sqrt(torch.sum(diff * diff, dim=-1) + 1e-4))
     span = torch.as_tensor(_SPAN)
@@ -320,9 +361,11 @@ def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]
     reg = torch.mean(torch.abs(vec - neutral) / span)
     consistency = bracket_consistency(rec2020_to_lab(out)[..., 0], batch[4] if len(batch) > 4
                                       else None)
-    loss = (cfg.w_l1 * l1 + cfg.w_mse * mse + cfg.w_lab * delta_e / 100.0 + cfg.w_param * p_loss
+    loss = (cfg.w_l1 * l1 + cfg.w_mse * mse + cfg.w_psnr * neg_psnr
+            + cfg.w_lab * delta_e / 100.0 + cfg.w_param * p_loss
             + cfg.w_reg * reg + cfg.w_consistency * consistency)
     terms = {k: float(v.detach()) for k, v in (("loss", loss), ("l1", l1), ("mse", mse),
+                                                ("neg_psnr", neg_psnr),
                                                 ("delta_e", delta_e),
                                                 ("param", p_loss), ("reg", reg),
                                                 ("consistency", consistency))}

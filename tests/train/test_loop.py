@@ -66,3 +66,51 @@ def test_squared_error_term_is_the_mean_squared_srgb_error():
     assert terms["mse"] == pytest.approx(float(expected), rel=1e-4)
     assert float(loss.detach()) == pytest.approx(terms["mse"], rel=1e-6)
     assert terms["mse"] > 0
+
+
+def test_psnr_term_is_the_mean_negative_psnr_of_each_image_over_ten():
+    from aienhance.model.features import resize_area
+    from aienhance.model.network import ParamNet
+    from aienhance.render.colourspace import linear_to_srgb
+    from aienhance.train.loop import PSNR_FLOOR_MSE, compute_loss
+
+    cfg = TrainConfig(batch=6, p_clean=0, p_camera=1, p_render=0, p_bracket=0, w_l1=0,
+                      w_lab=0, w_param=0, w_reg=0, w_psnr=1.0, loss_size=16)
+    batch = make_batch(_source(), cfg, 3)
+    loss, terms = compute_loss(ParamNet(), batch, cfg)   # untrained: neutral, an identity edit
+    small = [torch.clamp(torch.movedim(resize_area(torch.as_tensor(b), 16), -3, -1), 0, 1)
+             for b in batch[:2]]
+    err = (linear_to_srgb(small[0]) - linear_to_srgb(small[1])).numpy().reshape(6, -1)
+    psnr = -10 * np.log10(np.mean(err ** 2, axis=1) + PSNR_FLOOR_MSE)
+    assert terms["neg_psnr"] == pytest.approx(-float(np.mean(psnr)) / 10, rel=1e-4)
+    assert float(loss.detach()) == pytest.approx(terms["neg_psnr"], rel=1e-6)
+    # images differ in how degraded they are: the term is not the PSNR of the batch mean error
+    batch_psnr = -10 * np.log10(np.mean(err ** 2) + PSNR_FLOOR_MSE)
+    assert abs(float(np.mean(psnr)) - batch_psnr) > 0.05
+
+
+def _flat_grey_source() -> SampleSource:
+    return SampleSource([np.full((200, 200, 3), 118, np.uint8)], [], [])
+
+
+def _artefact_std(degrade_full_size: bool) -> float:
+    cfg = TrainConfig(batch=64, p_clean=1, p_camera=0, p_render=0, p_bracket=0,
+                      p_clean_artefacts=1.0, degrade_full_size=degrade_full_size)
+    inp, target, p_target, p_mask, _ = make_batch(_flat_grey_source(), cfg, 0)
+    # artefacts on a clean photo do not ask for an edit
+    assert np.all(p_mask == 1.0)
+    np.testing.assert_array_equal(p_target, np.broadcast_to(p_target[0], p_target.shape))
+    return float(np.mean(np.std(inp - target, axis=(1, 2, 3))))
+
+
+def test_noise_is_added_at_the_crop_size_and_attenuated_by_the_proxy_like_in_evaluation():
+    # a 200 px crop reaches the 64 px proxy averaged over ~3 x 3 pixels: noise drops ~3x
+    at_proxy, full_size = _artefact_std(False), _artefact_std(True)
+    assert at_proxy > 2.0 * full_size > 0
+
+
+def test_clean_samples_without_artefacts_are_the_quantised_target():
+    cfg = TrainConfig(batch=8, p_clean=1, p_camera=0, p_render=0, p_bracket=0,
+                      p_clean_artefacts=0.0)
+    inp, target = make_batch(_flat_grey_source(), cfg, 0)[:2]
+    assert np.abs(inp - target).max() < 1e-3
