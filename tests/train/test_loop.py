@@ -50,40 +50,38 @@ def test_consistency_loss_is_the_mean_lightness_gap_of_each_pair():
     assert float(bracket_consistency(light, np.array([-1, -1, -1, -1, 4]))) == 0.0
 
 
-def test_squared_error_term_is_the_mean_squared_srgb_error():
+def _identity_edit_loss(**weights):
+    """Loss terms of an untrained (neutral, identity-edit) network on a camera-like batch of 6,
+    with the sRGB errors ``(6, pixels)`` those terms should be computed from."""
+    from aienhance.model.features import resize_area
     from aienhance.model.network import ParamNet
     from aienhance.render.colourspace import linear_to_srgb
-    from aienhance.model.features import resize_area
     from aienhance.train.loop import compute_loss
 
     cfg = TrainConfig(batch=6, p_clean=0, p_camera=1, p_render=0, p_bracket=0, w_l1=0,
-                      w_lab=0, w_param=0, w_reg=0, w_mse=1.0, loss_size=16)
+                      w_lab=0, w_param=0, w_reg=0, loss_size=16, **weights)
     batch = make_batch(_source(), cfg, 3)
-    loss, terms = compute_loss(ParamNet(), batch, cfg)   # untrained: neutral, an identity edit
+    loss, terms = compute_loss(ParamNet(), batch, cfg)
     small = [torch.clamp(torch.movedim(resize_area(torch.as_tensor(b), 16), -3, -1), 0, 1)
              for b in batch[:2]]
-    expected = torch.mean((linear_to_srgb(small[0]) - linear_to_srgb(small[1])) ** 2)
-    assert terms["mse"] == pytest.approx(float(expected), rel=1e-4)
-    assert float(loss.detach()) == pytest.approx(terms["mse"], rel=1e-6)
+    err = (linear_to_srgb(small[0]) - linear_to_srgb(small[1])).numpy().reshape(6, -1)
+    return float(loss.detach()), terms, err
+
+
+def test_squared_error_term_is_the_mean_squared_srgb_error():
+    loss, terms, err = _identity_edit_loss(w_mse=1.0)
+    assert terms["mse"] == pytest.approx(float(np.mean(err ** 2)), rel=1e-4)
+    assert loss == pytest.approx(terms["mse"], rel=1e-6)
     assert terms["mse"] > 0
 
 
 def test_psnr_term_is_the_mean_negative_psnr_of_each_image_over_ten():
-    from aienhance.model.features import resize_area
-    from aienhance.model.network import ParamNet
-    from aienhance.render.colourspace import linear_to_srgb
-    from aienhance.train.loop import PSNR_FLOOR_MSE, compute_loss
+    from aienhance.train.loop import PSNR_FLOOR_MSE
 
-    cfg = TrainConfig(batch=6, p_clean=0, p_camera=1, p_render=0, p_bracket=0, w_l1=0,
-                      w_lab=0, w_param=0, w_reg=0, w_psnr=1.0, loss_size=16)
-    batch = make_batch(_source(), cfg, 3)
-    loss, terms = compute_loss(ParamNet(), batch, cfg)   # untrained: neutral, an identity edit
-    small = [torch.clamp(torch.movedim(resize_area(torch.as_tensor(b), 16), -3, -1), 0, 1)
-             for b in batch[:2]]
-    err = (linear_to_srgb(small[0]) - linear_to_srgb(small[1])).numpy().reshape(6, -1)
+    loss, terms, err = _identity_edit_loss(w_psnr=1.0)
     psnr = -10 * np.log10(np.mean(err ** 2, axis=1) + PSNR_FLOOR_MSE)
     assert terms["neg_psnr"] == pytest.approx(-float(np.mean(psnr)) / 10, rel=1e-4)
-    assert float(loss.detach()) == pytest.approx(terms["neg_psnr"], rel=1e-6)
+    assert loss == pytest.approx(terms["neg_psnr"], rel=1e-6)
     # images differ in how degraded they are: the term is not the PSNR of the batch mean error
     batch_psnr = -10 * np.log10(np.mean(err ** 2) + PSNR_FLOOR_MSE)
     assert abs(float(np.mean(psnr)) - batch_psnr) > 0.05
