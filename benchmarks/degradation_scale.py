@@ -26,19 +26,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
 
+    from aienhance.evaluate.harness import _load_target
     from aienhance.model.runtime import load_model
-    from aienhance.render.colourspace import SRGB_TO_REC2020, srgb_to_linear
-    from aienhance.train.data import DataConfig, discover_photos, load_srgb, resize_linear
-    from aienhance.train.degrade import camera_degradation
+    from aienhance.train.data import DataConfig, discover_photos
+    from aienhance.train.degrade import camera_degradation, srgb8_to_working
     from aienhance.train.loop import TrainConfig, _split, _to_proxy
 
     model = load_model(args.model)
     validation = _split(discover_photos(DataConfig()), [], TrainConfig())[1][: args.photos]
-    to_working = np.asarray(SRGB_TO_REC2020, np.float32).T
     rows: dict[str, list[tuple[float, float, bool]]] = {"256 px": [], "64 px (proxy)": []}
     for i, photo in enumerate(validation):
-        srgb = load_srgb(photo.path, max_side=256)
-        working = resize_linear(srgb_to_linear(srgb), 256).astype(np.float32) @ to_working
+        working = srgb8_to_working(_load_target(photo.path, 256))  # as aienhance eval loads it
         for scale, image in (("256 px", working), ("64 px (proxy)", _to_proxy(working))):
             degraded, rec = camera_degradation(image, np.random.default_rng([args.seed, i]))
             inverse = rec.inverse.get("exposure_ev", rec.hints.get("exposure_ev"))

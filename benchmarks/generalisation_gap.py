@@ -2,7 +2,7 @@
 
 ``python benchmarks/generalisation_gap.py [MODEL.onnx ...]`` prints a Markdown table (recorded
 in docs/experiments.md). For each model it draws the same number of batches of the training mix
-(the shipped model's shares of clean photos, camera-like and renderer degradations and bracket
+(the shipped model's card's shares of clean photos, camera-like and renderer degradations and bracket
 pairs) from the training photos and scenes and from the validation photos and scenes of
 ``_split`` (never the held-out ones), and reports the mean image losses of
 :func:`aienhance.train.loop.compute_loss`: L1 of the sRGB result, CIE76 ΔE, and the per-image
@@ -34,7 +34,9 @@ def main() -> None:
     from aienhance.train.loop import TrainConfig, _load_source, _split, compute_loss, make_batch
 
     torch.set_num_threads(1)
-    cfg = TrainConfig(p_clean=0.28, p_camera=0.34, p_render=0.12, p_bracket=0.26, w_hint=3.0)
+    shipped = load_model(None).card.get("config", {})
+    cfg = TrainConfig(**{k: shipped[k] for k in ("p_clean", "p_camera", "p_render", "p_bracket",
+                                                  "w_hint") if k in shipped})
     data = DataConfig()
     train, val, train_groups, val_groups = _split(
         discover_photos(data, fetch=False), discover_brackets(data), cfg)
