@@ -37,7 +37,7 @@ def main() -> None:
     rows: dict[str, list[tuple[float, float, bool]]] = {"256 px": [], "64 px (proxy)": []}
     for i, photo in enumerate(validation):
         working = srgb8_to_working(_load_target(photo.path, 256))  # as aienhance eval loads it
-        for scale, image in (("256 px", working), ("64 px (proxy)", _to_proxy(working))):
+        for scale, image in (("256 px", working), ("64 px (proxy)", _to_proxy(working, model.proxy_size))):
             degraded, rec = camera_degradation(image, np.random.default_rng([args.seed, i]))
             inverse = rec.inverse.get("exposure_ev", rec.hints.get("exposure_ev"))
             if inverse is None:

@@ -36,7 +36,8 @@ __all__ = [
     "extract_features",
 ]
 
-#: Side of the square proxy the network sees, in pixels.
+#: Side of the square proxy the network sees, in pixels (the default; a model may be trained
+#: on another size, which its ONNX input records).
 PROXY_SIZE = 64
 #: Edges of the cumulative log2-luminance histogram, in EV (1.0 linear = 0 EV).
 LUMA_EDGES_EV = tuple(float(e) for e in np.arange(-10.0, 0.51, 0.5))
@@ -95,20 +96,23 @@ def _cdf(values: Any, edges: tuple[float, ...], xp: Any) -> Any:
     return xp.mean(below, axis=-2)
 
 
-def extract_features(rgb: Any) -> tuple[Any, Any]:
+def extract_features(rgb: Any, size: int = PROXY_SIZE) -> tuple[Any, Any]:
     """Proxy and global statistics of linear Rec.2020 ``rgb (..., H, W, 3)``.
+
+    ``size`` is the proxy's side in pixels: :data:`PROXY_SIZE` unless a model was trained on
+    another (its ONNX input says which, see :class:`~aienhance.model.runtime.ParamModel`).
 
     Returns
     -------
     proxy
-        ``(..., 3, PROXY_SIZE, PROXY_SIZE)``, sRGB-encoded minus 0.5 (so mid-grey ≈ 0).
+        ``(..., 3, size, size)``, sRGB-encoded minus 0.5 (so mid-grey ≈ 0).
     stats
         ``(..., N_STATS)``, see :data:`STAT_NAMES`.
     """
     xp = array_namespace(rgb)
-    small = xp.clip(resize_area(rgb), 0.0, None)              # (..., 3, S, S) linear
+    small = xp.clip(resize_area(rgb, size), 0.0, None)              # (..., 3, S, S) linear
     lead = tuple(small.shape[:-3])
-    flat = xp.reshape(small, lead + (3, PROXY_SIZE * PROXY_SIZE))
+    flat = xp.reshape(small, lead + (3, size * size))
     pixels = xp.permute_dims(flat, tuple(range(len(lead))) + (len(lead) + 1, len(lead)))
     encoded = xp.clip(linear_to_srgb(pixels), 0.0, 1.0)        # (..., N, 3)
     luma = xp.matmul(pixels, constant(xp, list(REC2020_LUMINANCE), pixels))  # (..., N)

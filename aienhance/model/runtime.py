@@ -41,7 +41,8 @@ MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 #: Model used by :func:`default_model`; ``AIENHANCE_MODEL`` overrides it (a name or a path).
 DEFAULT_MODEL_NAME = "aienhance-base"
 
-#: Graph input: proxy ``(batch, 3, PROXY_SIZE, PROXY_SIZE)`` float32.
+#: Graph input: proxy ``(batch, 3, S, S)`` float32; ``S`` is fixed by the graph
+#: (:data:`~aienhance.model.features.PROXY_SIZE` unless the model was trained on another size).
 INPUT_PROXY = "proxy"
 #: Graph input: global statistics ``(batch, N_STATS)`` float32.
 INPUT_STATS = "stats"
@@ -107,7 +108,11 @@ class Model:
     def _check_interface(self) -> None:
         inputs = {i.name: i for i in self.session.get_inputs()}
         outputs = {o.name: o for o in self.session.get_outputs()}
-        expected_in = {INPUT_PROXY: [3, PROXY_SIZE, PROXY_SIZE], INPUT_STATS: [N_STATS]}
+        side = inputs[INPUT_PROXY].shape[-1] if INPUT_PROXY in inputs else PROXY_SIZE
+        #: Side of the proxy this model reads, in pixels (from its graph input).
+        self.proxy_size = side if isinstance(side, int) and 16 <= side <= 256 else PROXY_SIZE
+        expected_in = {INPUT_PROXY: [3, self.proxy_size, self.proxy_size],
+                       INPUT_STATS: [N_STATS]}
         if set(inputs) != set(expected_in) or OUTPUT_PARAMS not in outputs:
             raise ModelError(
                 f"model {self.path.name} has inputs {sorted(inputs)} and outputs "
@@ -131,7 +136,7 @@ class Model:
         rgb = np.nan_to_num(rgb.astype(np.float32, copy=False), nan=0.0, posinf=1.0, neginf=0.0)
         lead = rgb.shape[:-3]
         batch = rgb.reshape((-1,) + rgb.shape[-3:])
-        proxy, stats = extract_features(batch)
+        proxy, stats = extract_features(batch, self.proxy_size)
         (out,) = self.session.run([OUTPUT_PARAMS], {
             INPUT_PROXY: np.ascontiguousarray(proxy, dtype=np.float32),
             INPUT_STATS: np.ascontiguousarray(stats, dtype=np.float32)})
@@ -140,7 +145,7 @@ class Model:
     def predict(self, rgb_proxy_working: np.ndarray) -> Params:
         """:class:`~aienhance.params.Params` for one linear Rec.2020 proxy ``(H, W, 3)``.
 
-        Any size works (the proxy is area-resampled to ``PROXY_SIZE``²); ≤ 256 px on the long
+        Any size works (the proxy is area-resampled to :attr:`proxy_size`²); ≤ 256 px on the long
         side is what :func:`aienhance.suggest` passes.
         """
         rgb = np.asarray(rgb_proxy_working)

@@ -23,8 +23,12 @@ __all__ = ["export_onnx", "import_onnx", "write_card", "card_markdown", "ONNX_OP
 ONNX_OPSET = 17
 
 
-def export_onnx(model: Any, path: str | os.PathLike, *, atol: float = 1e-3) -> dict:
+def export_onnx(model: Any, path: str | os.PathLike, *, atol: float = 1e-3,
+                proxy_size: int = PROXY_SIZE) -> dict:
     """Write ``model`` as ONNX to ``path`` (atomically) and verify it with onnxruntime.
+
+    ``proxy_size`` (pixels) is the side of the proxy the model was trained on; the graph's input
+    fixes it, and :class:`~aienhance.model.runtime.Model` reads it from there.
 
     Returns ``{"bytes": size, "max_abs_diff": torch-vs-onnxruntime difference}``.
     """
@@ -35,7 +39,7 @@ def export_onnx(model: Any, path: str | os.PathLike, *, atol: float = 1e-3) -> d
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.stem + ".tmp.onnx")
     model = model.eval()
-    proxy = torch.rand(2, 3, PROXY_SIZE, PROXY_SIZE) - 0.5
+    proxy = torch.rand(2, 3, proxy_size, proxy_size) - 0.5
     stats = torch.rand(2, N_STATS)
     with torch.no_grad():
         torch.onnx.export(
@@ -105,9 +109,11 @@ def import_onnx(path: str | os.PathLike, *, atol: float = 1e-4) -> tuple[Any, fl
                 state[key].shape)
     network.load_state_dict(state)
     network.eval()
-    proxy = torch.rand(3, 3, PROXY_SIZE, PROXY_SIZE) - 0.5
-    stats = torch.rand(3, N_STATS)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    side = {i.name: i for i in session.get_inputs()}[INPUT_PROXY].shape[-1]
+    side = side if isinstance(side, int) else PROXY_SIZE
+    proxy = torch.rand(3, 3, side, side) - 0.5
+    stats = torch.rand(3, N_STATS)
     (expected,) = session.run([OUTPUT_PARAMS], {INPUT_PROXY: proxy.numpy(),
                                                 INPUT_STATS: stats.numpy()})
     with torch.no_grad():

@@ -39,6 +39,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..model.features import PROXY_SIZE
 from ..params import CONTROLS, VECTOR_SIZE, Params, params_to_vector
 from .data import (
     BracketGroup,
@@ -74,6 +75,9 @@ class TrainConfig:
     warmup: int = 100
     width: int = 24
     hidden: int = 256
+    #: Side of the proxy the network reads, pixels (the encoder and pooling work at any size, so
+    #: ``init`` may come from a model trained on another size).
+    proxy_size: int = PROXY_SIZE
     cache_side: int = 224
     loss_size: int = 32
     p_clean: float = 0.25
@@ -162,16 +166,17 @@ def _crop_working(linear: np.ndarray, box: tuple[int, int, int, int], flip: bool
     return np.ascontiguousarray(x @ np.asarray(SRGB_TO_REC2020, dtype=np.float32).T)
 
 
-def _to_proxy(x: np.ndarray) -> np.ndarray:
-    """Area-resample ``(H, W, 3)`` to the network's proxy, channel-last."""
+def _to_proxy(x: np.ndarray, size: int) -> np.ndarray:
+    """Area-resample ``(H, W, 3)`` to the network's ``size``² proxy, channel-last."""
     from ..model.features import resize_area
 
-    return np.ascontiguousarray(np.moveaxis(resize_area(x), 0, -1))
+    return np.ascontiguousarray(np.moveaxis(resize_area(x, size), 0, -1))
 
 
-def _crop(linear: np.ndarray, box: tuple[int, int, int, int], flip: bool) -> np.ndarray:
-    """:func:`_crop_working` resampled to the proxy."""
-    return _to_proxy(_crop_working(linear, box, flip))
+def _crop(linear: np.ndarray, box: tuple[int, int, int, int], flip: bool, size: int
+          ) -> np.ndarray:
+    """:func:`_crop_working` resampled to the ``size``² proxy."""
+    return _to_proxy(_crop_working(linear, box, flip), size)
 
 
 def bracket_exposure_hint(frame: np.ndarray, reference: np.ndarray, *,
@@ -207,8 +212,8 @@ def _bracket_frame(frames: list[np.ndarray], ref: int, i: int, box, flip: bool,
                    cfg: TrainConfig) -> tuple[np.ndarray, ...]:
     p_target = _NEUTRAL.copy()
     p_mask = np.zeros(VECTOR_SIZE, dtype=np.float32)
-    target = _crop(_to_linear(frames[ref]), box, flip)
-    inp = _crop(_to_linear(frames[i]), box, flip)
+    target = _crop(_to_linear(frames[ref]), box, flip, cfg.proxy_size)
+    inp = _crop(_to_linear(frames[i]), box, flip, cfg.proxy_size)
     if i == ref:
         p_mask[:] = 1.0
     elif cfg.w_hint > 0:
@@ -247,21 +252,22 @@ def make_samples(source: SampleSource, cfg: TrainConfig, rng: np.random.Generato
     img = source.images[int(rng.integers(len(source.images)))]
     linear = _to_linear(img)
     target = _crop_working(linear, _crop_box(linear.shape, rng), flip)
+    size = cfg.proxy_size
     if not cfg.degrade_full_size:
-        target = _to_proxy(target)
+        target = _to_proxy(target, size)
     if kind == "clean":
         p_mask[:] = 1.0
         if cfg.p_clean_artefacts > 0 and rng.random() < cfg.p_clean_artefacts:
             inp = capture_artefacts(target, rng)
         else:
             inp = quantise_srgb(target)
-        return [(_to_proxy(inp), _to_proxy(target), p_target, p_mask)]
+        return [(_to_proxy(inp, size), _to_proxy(target, size), p_target, p_mask)]
     if kind == "camera":
         inp, rec = camera_degradation(target, rng, exposure_range_ev=cfg.camera_exposure_ev,
                                       contrast_probability=cfg.camera_contrast_p)
     else:
         inp, rec = renderer_degradation(target, rng)
-    inp, target = _to_proxy(inp), _to_proxy(target)
+    inp, target = _to_proxy(inp, size), _to_proxy(target, size)
     for name, value in rec.inverse.items():
         p_target[_INDEX[name]] = value
         p_mask[_INDEX[name]] = 1.0
@@ -340,7 +346,7 @@ def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]
     from ..render.pipeline import render_working, vector_to_arrays
 
     inp, target, p_target, p_mask = (torch.as_tensor(np.asarray(b)) for b in batch[:4])
-    proxy, stats = extract_features(inp)
+    proxy, stats = extract_features(inp, cfg.proxy_size)
     vec = model(proxy, stats)
     # the loss is taken at LOSS_SIZE² (global edits do not need more; 4× cheaper renders)
     small_in = torch.movedim(resize_area(inp, cfg.loss_size), -3, -1)
@@ -569,7 +575,8 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
     log(f"shrink towards neutral chosen on validation photos: {alpha} "
         f"({', '.join(f'{a}: {v:.4f}' for a, v in shrink_losses.items())})")
     onnx_path = out_dir / f"{cfg.name}.onnx"
-    exported = export_onnx(ShrunkModel(model, alpha).eval(), onnx_path)
+    exported = export_onnx(ShrunkModel(model, alpha).eval(), onnx_path,
+                           proxy_size=cfg.proxy_size)
     card = {
         "name": cfg.name,
         "format": "aienhance parameter model, ONNX opset 17",

@@ -149,3 +149,20 @@ def test_eval_on_the_validation_split_never_touches_held_out_photos(trained, cap
     # held-out figures go into the card; validation figures must not
     assert main(["eval", "--split", "validation", "--update-card", "--no-oracle"]) != 0
     assert "cannot be used with --split validation" in capsys.readouterr().err
+
+
+def test_train_architecture_flags_reach_the_network_and_the_graph(tmp_path):
+    assert _train(tmp_path, "wide", 1, "--width", "8", "--hidden", "32",
+                  "--proxy-size", "32") == 0
+    card = json.loads((tmp_path / "models" / "wide.json").read_text())
+    assert (card["config"]["width"], card["config"]["hidden"],
+            card["config"]["proxy_size"]) == (8, 32, 32)
+    model = load_model(tmp_path / "models" / "wide.onnx")
+    assert model.proxy_size == 32
+    assert model.session.get_inputs()[0].shape[1:] == [3, 32, 32]
+    assert isinstance(model.predict(np.full((40, 60, 3), 0.2, np.float32)), Params)
+
+
+def test_train_rejects_a_proxy_size_out_of_range(tmp_path, capsys):
+    assert _train(tmp_path, "tiny", 1, "--proxy-size", "8") != 0
+    assert "--proxy-size must be 16-256" in capsys.readouterr().err

@@ -65,3 +65,22 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path):
     bad.write_bytes(b"\x08\x07not an onnx graph")
     with pytest.raises(ModelError):
         import_onnx(bad)
+
+
+def test_a_model_trained_on_another_proxy_size_reads_that_size(tmp_path):
+    from aienhance.model.features import extract_features
+    from aienhance.model.runtime import Model
+
+    net = _random_network()
+    export_onnx(ShrunkModel(net, 1.0).eval(), tmp_path / "m32.onnx", proxy_size=32)
+    model = Model(tmp_path / "m32.onnx")
+    assert model.proxy_size == 32
+    image = np.random.default_rng(3).uniform(0.0, 1.0, (48, 80, 3)).astype(np.float32)
+    proxy, stats = extract_features(torch.as_tensor(image)[None], 32)
+    assert tuple(proxy.shape) == (1, 3, 32, 32)
+    with torch.no_grad():
+        expected = net(proxy, stats).numpy()[0]
+    np.testing.assert_allclose(model.predict_vector(image), expected, rtol=1e-4, atol=1e-4)
+    back, _ = import_onnx(tmp_path / "m32.onnx")      # recovered at the graph's own size
+    for key, value in net.state_dict().items():
+        np.testing.assert_allclose(back.state_dict()[key].numpy(), value.numpy(), atol=1e-7)
