@@ -2,10 +2,11 @@
 
 One step:
 
-1. a batch of (input, target) pairs at :data:`~aienhance.model.features.PROXY_SIZE`² pixels is
-   drawn, deterministically from ``(seed, step)``: random crops, flips and scales of the
-   training photos, each either left clean (the model must return neutral parameters), degraded
-   by :func:`~aienhance.train.degrade.camera_degradation` or
+1. a batch of (input, target) pairs at ``proxy_size``² pixels (default
+   :data:`~aienhance.model.features.PROXY_SIZE`) is drawn, deterministically from
+   ``(seed, step)``: random crops, flips and scales of the training photos, each either left
+   clean (the model must return neutral parameters), degraded by
+   :func:`~aienhance.train.degrade.camera_degradation` or
    :func:`~aienhance.train.degrade.renderer_degradation`, or a real SICE bracket frame paired
    with its scene's well-exposed frame;
 2. the network predicts parameters from the input's features, the renderer
@@ -586,7 +587,8 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
         "parameters": count_parameters(model),
         "onnx_bytes": exported["bytes"],
         "onnx_sha256": hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
-        "interface": {"inputs": {"proxy": "(batch, 3, 64, 64) float32, sRGB-encoded - 0.5",
+        "interface": {"inputs": {"proxy": f"(batch, 3, {cfg.proxy_size}, {cfg.proxy_size}) "
+                                           "float32, sRGB-encoded - 0.5",
                                  "stats": "(batch, N_STATS) float32"},
                       "outputs": {"params": f"(batch, {VECTOR_SIZE}) float32, Params vector"},
                       "features": "aienhance.model.features.extract_features"},

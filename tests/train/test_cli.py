@@ -157,6 +157,7 @@ def test_train_architecture_flags_reach_the_network_and_the_graph(tmp_path):
     card = json.loads((tmp_path / "models" / "wide.json").read_text())
     assert (card["config"]["width"], card["config"]["hidden"],
             card["config"]["proxy_size"]) == (8, 32, 32)
+    assert card["interface"]["inputs"]["proxy"].startswith("(batch, 3, 32, 32)")
     model = load_model(tmp_path / "models" / "wide.onnx")
     assert model.proxy_size == 32
     assert model.session.get_inputs()[0].shape[1:] == [3, 32, 32]
