@@ -80,7 +80,8 @@ def main() -> None:
         label = "oracle exposure" if s == 0 else f"oracle exposure + N(0, {s:g}) EV"
         rms = s * np.sqrt(np.mean(np.square(zs)))
         print(f"| {label} | {rms:.2f} | {np.mean(rows[f'{s:g}']):.2f} |")
-    print(f"| shipped model (all its parameters) | {np.sqrt(np.mean(np.square(model_err))):.2f} "
+    name = "the shipped model" if args.model is None else f"`{args.model}`"
+    print(f"| {name} (all its parameters) | {np.sqrt(np.mean(np.square(model_err))):.2f} "
           f"| {np.mean(model_psnr):.2f} |")
     print(f"| brightness only (input to the median photo's mean log luminance) | "
           f"{np.sqrt(np.mean(np.square(brightness_err))):.2f} | – |")
