@@ -17,6 +17,10 @@ white and saved as 8-bit (the exposure step of
 3. **How far brightness alone gets.** The exposure that gives the input the mean log luminance
    of the median validation photo: its rms error is the natural spread of good photos'
    brightness, which a blind estimator must see through from content alone.
+
+Both are also split by kind of target: ../shared/data/README.md warns that ImageNet and BSDS500
+photos are "ordinary consumer shots, often imperfectly exposed", while the wallpapers, Kodak,
+Sun80, Urban100 and the other benchmark sets are curated.
 """
 
 from __future__ import annotations
@@ -31,6 +35,15 @@ def _log_mean_luminance(working: np.ndarray) -> float:
 
     y = np.clip(working @ np.asarray(REC2020_LUMINANCE, dtype=np.float32), 2.0 ** -12, None)
     return float(np.mean(np.log2(y)))
+
+
+#: Sources of ordinary consumer shots (../shared/data/README.md); the rest are curated.
+CONSUMER = ("imagenet_samples", "bsds500")
+
+
+def _kind(path: str) -> str:
+    return "consumer (ImageNet, BSDS500)" if any(f"/{c}/" in path for c in CONSUMER) \
+        else "curated (wallpapers, Kodak, Sun80, Urban100, …)"
 
 
 def main() -> None:
@@ -54,6 +67,7 @@ def main() -> None:
     sigmas = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0)
     rows: dict[str, list[float]] = {f"{s:g}": [] for s in sigmas}
     model_psnr, model_err, inputs, needed, targets, zs = [], [], [], [], [], []
+    kinds = [_kind(p.path) for p in photos]
     for i, photo in enumerate(photos):
         target = _load_target(photo.path, 256)
         rng = np.random.default_rng([args.seed, i])
@@ -85,6 +99,15 @@ def main() -> None:
           f"| {np.mean(model_psnr):.2f} |")
     print(f"| brightness only (input to the median photo's mean log luminance) | "
           f"{np.sqrt(np.mean(np.square(brightness_err))):.2f} | – |")
+    rms = lambda v, sel: float(np.sqrt(np.mean(np.square(np.asarray(v)[sel]))))  # noqa: E731
+    print("\n| targets | photos | brightness spread, std (EV) | model's rms exposure error (EV) "
+          "| brightness-only rms error (EV) | model PSNR (dB) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for kind in sorted(set(kinds)):
+        sel = np.asarray([k == kind for k in kinds])
+        print(f"| {kind} | {sel.sum()} | {np.std(np.asarray(targets)[sel]):.2f} | "
+              f"{rms(model_err, sel):.2f} | {rms(brightness_err, sel):.2f} | "
+              f"{np.mean(np.asarray(model_psnr)[sel]):.2f} |")
     spread = np.std(targets)
     print(f"\nGood photos' mean log2 luminance: std {spread:.2f} EV across the {len(photos)} "
           f"validation photos (10–90 %: {np.percentile(targets, 10):.2f} … "
