@@ -37,14 +37,15 @@ def test_resize_area_is_block_mean_for_integer_factors():
     np.testing.assert_allclose(out, expected, atol=1e-6)
 
 
+@pytest.mark.parametrize("size", [PROXY_SIZE, 128])
 @pytest.mark.parametrize("shape", [(64, 64, 3), (97, 211, 3), (2, 150, 90, 3)])
-def test_numpy_and_torch_features_are_equal(shape):
+def test_numpy_and_torch_features_are_equal(shape, size):
     rng = np.random.default_rng(1)
     x = (rng.random(shape) ** 2.2).astype(np.float32)
     x[..., :5, :5, :] = 1.5  # some clipped highlights
-    p_np, s_np = extract_features(x)
-    p_t, s_t = extract_features(torch.from_numpy(x))
-    assert p_np.shape == tuple(shape[:-3]) + (3, PROXY_SIZE, PROXY_SIZE)
+    p_np, s_np = extract_features(x, size)
+    p_t, s_t = extract_features(torch.from_numpy(x), size)
+    assert p_np.shape == tuple(shape[:-3]) + (3, size, size)
     assert s_np.shape == tuple(shape[:-3]) + (N_STATS,)
     assert len(STAT_NAMES) == N_STATS
     np.testing.assert_allclose(p_t.numpy(), p_np, atol=1e-5)

@@ -44,7 +44,8 @@ def test_shipped_model_is_recovered_exactly(sample_paths):
     assert alpha == pytest.approx(shipped.card["shrink"]["alpha"])
     for path in sample_paths:
         linear = proxy_of(path)
-        proxy, stats = extract_features(torch.as_tensor(np.asarray(linear, np.float32))[None])
+        proxy, stats = extract_features(torch.as_tensor(np.asarray(linear, np.float32))[None],
+                                        shipped.proxy_size)
         with torch.no_grad():
             ours = ShrunkModel(net, alpha)(proxy, stats).numpy()[0]
         np.testing.assert_allclose(ours, shipped.predict_vector(linear), rtol=1e-4, atol=1e-3)
