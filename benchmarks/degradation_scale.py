@@ -34,10 +34,12 @@ def main() -> None:
 
     model = load_model(args.model)
     validation = _split(discover_photos(DataConfig()), [], TrainConfig())[1][: args.photos]
-    rows: dict[str, list[tuple[float, float, bool]]] = {"256 px": [], "64 px (proxy)": []}
+    proxy_label = f"{model.proxy_size} px (proxy)"
+    rows: dict[str, list[tuple[float, float, bool]]] = {"256 px": [], proxy_label: []}
     for i, photo in enumerate(validation):
         working = srgb8_to_working(_load_target(photo.path, 256))  # as aienhance eval loads it
-        for scale, image in (("256 px", working), ("64 px (proxy)", _to_proxy(working, model.proxy_size))):
+        proxy = _to_proxy(working, model.proxy_size)
+        for scale, image in (("256 px", working), (proxy_label, proxy)):
             degraded, rec = camera_degradation(image, np.random.default_rng([args.seed, i]))
             inverse = rec.inverse.get("exposure_ev", rec.hints.get("exposure_ev"))
             if inverse is None:

@@ -28,7 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="channels of the encoder's first stage (later stages 2x, 4x, 4x)")
     parser.add_argument("--hidden", type=int, default=256, help="width of the MLP trunk")
     parser.add_argument("--proxy-size", type=int, default=64,
-                        help="side of the square proxy the network reads, pixels (16-256)")
+                        help="side of the square proxy the network reads, pixels (a multiple "
+                             "of 32 from 32 to 256)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (1 is fastest on a shared 2-core machine)")
     parser.add_argument("--workers", type=int, default=1, help="batch-making processes")
@@ -120,8 +121,13 @@ def run(args: argparse.Namespace) -> int:
     from ..train.data import DataConfig
     from ..train.loop import TrainConfig, train
 
-    if not 16 <= args.proxy_size <= 256:
-        raise AienhanceError(f"--proxy-size must be 16-256 pixels, got {args.proxy_size}")
+    from ..model.features import PROXY_SIZE_RANGE
+    from ..model.network import PROXY_MULTIPLE
+
+    lo, hi = PROXY_SIZE_RANGE
+    if not (lo <= args.proxy_size <= hi and args.proxy_size % PROXY_MULTIPLE == 0):
+        raise AienhanceError(f"--proxy-size must be a multiple of {PROXY_MULTIPLE} from {lo} to "
+                             f"{hi} pixels, got {args.proxy_size}")
     sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
     unknown = set(sources) - {"debian", "skimage", "shared"}
     if unknown:
@@ -130,7 +136,8 @@ def run(args: argparse.Namespace) -> int:
     known = {f.name for f in fields(TrainConfig)}
     cfg = TrainConfig(**{k: v for k, v in dict(
         name=args.name, steps=args.steps, batch=args.batch, seed=args.seed, lr=args.lr,
-        width=args.width, hidden=args.hidden, proxy_size=args.proxy_size, threads=args.threads, workers=args.workers, sources=sources,
+        width=args.width, hidden=args.hidden, proxy_size=args.proxy_size,
+        threads=args.threads, workers=args.workers, sources=sources,
         use_brackets=not args.no_brackets, permissive_only=args.permissive_only,
         max_photos=args.max_photos, val_every=args.val_every,
         checkpoint_every=args.checkpoint_every, init=args.init, w_hint=args.hint_weight,

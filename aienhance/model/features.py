@@ -27,6 +27,7 @@ from ..render.colourspace import REC2020_LUMINANCE, linear_to_srgb, rec2020_to_l
 
 __all__ = [
     "PROXY_SIZE",
+    "PROXY_SIZE_RANGE",
     "LUMA_EDGES_EV",
     "CHANNEL_EDGES",
     "N_STATS",
@@ -39,6 +40,9 @@ __all__ = [
 #: Side of the square proxy the network sees, in pixels (the default; a model may be trained
 #: on another size, which its ONNX input records).
 PROXY_SIZE = 64
+#: Smallest and largest proxy side a model may be trained on, pixels (inclusive; the network
+#: also needs a multiple of :data:`~aienhance.model.network.PROXY_MULTIPLE`).
+PROXY_SIZE_RANGE = (32, 256)
 #: Edges of the cumulative log2-luminance histogram, in EV (1.0 linear = 0 EV).
 LUMA_EDGES_EV = tuple(float(e) for e in np.arange(-10.0, 0.51, 0.5))
 #: Edges of the per-channel cumulative histograms, sRGB-encoded values.
@@ -100,7 +104,7 @@ def extract_features(rgb: Any, size: int = PROXY_SIZE) -> tuple[Any, Any]:
     """Proxy and global statistics of linear Rec.2020 ``rgb (..., H, W, 3)``.
 
     ``size`` is the proxy's side in pixels: :data:`PROXY_SIZE` unless a model was trained on
-    another (its ONNX input says which, see :class:`~aienhance.model.runtime.ParamModel`).
+    another (its ONNX input says which, see :func:`~aienhance.model.runtime.graph_proxy_size`).
 
     Returns
     -------
@@ -110,7 +114,7 @@ def extract_features(rgb: Any, size: int = PROXY_SIZE) -> tuple[Any, Any]:
         ``(..., N_STATS)``, see :data:`STAT_NAMES`.
     """
     xp = array_namespace(rgb)
-    small = xp.clip(resize_area(rgb, size), 0.0, None)              # (..., 3, S, S) linear
+    small = xp.clip(resize_area(rgb, size), 0.0, None)        # (..., 3, S, S) linear
     lead = tuple(small.shape[:-3])
     flat = xp.reshape(small, lead + (3, size * size))
     pixels = xp.permute_dims(flat, tuple(range(len(lead))) + (len(lead) + 1, len(lead)))

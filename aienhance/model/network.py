@@ -26,7 +26,12 @@ from torch import nn
 from ..params import CONTROLS, TONE_CURVE_X, VECTOR_SIZE
 from .features import N_STATS
 
-__all__ = ["ParamNet", "BoundedHead", "ShrunkModel", "RAW_SIZE", "count_parameters"]
+__all__ = ["ParamNet", "BoundedHead", "ShrunkModel", "RAW_SIZE", "PROXY_MULTIPLE",
+           "count_parameters"]
+
+#: The encoder halves the proxy four times and pools the result to 2 × 2, so the side of a
+#: proxy the network is trained and exported at must be a multiple of this (pixels).
+PROXY_MULTIPLE = 32
 
 #: Raw outputs: one per control value, except the tone curve's fixed end points.
 RAW_SIZE = VECTOR_SIZE - 1

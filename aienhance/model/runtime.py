@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import ModelError, ShapeError
 from ..params import CONTROLS, VECTOR_SIZE, Params, vector_to_params
-from .features import N_STATS, PROXY_SIZE, extract_features
+from .features import N_STATS, PROXY_SIZE_RANGE, extract_features
 
 __all__ = [
     "MODELS_DIR",
@@ -74,6 +74,24 @@ def round_params(vector: np.ndarray) -> Params:
         raise ModelError(f"model output is not a valid parameter set: {exc}") from None
 
 
+def graph_proxy_size(session: Any) -> int:
+    """Side (pixels) of the square proxy an onnxruntime ``session``'s graph reads.
+
+    Raises :class:`~aienhance.errors.ModelError` when the graph has no proxy input or its side is
+    not a fixed size in :data:`~aienhance.model.features.PROXY_SIZE_RANGE`.
+    """
+    inputs = {i.name: i for i in session.get_inputs()}
+    if INPUT_PROXY not in inputs:
+        raise ModelError(f"model has inputs {sorted(inputs)}; expected a {INPUT_PROXY!r} input")
+    shape = list(inputs[INPUT_PROXY].shape)
+    lo, hi = PROXY_SIZE_RANGE
+    side = shape[-1] if len(shape) == 4 else None
+    if not (isinstance(side, int) and lo <= side <= hi and shape[2] == side):
+        raise ModelError(f"model input {INPUT_PROXY!r} has shape {shape}, expected "
+                         f"(batch, 3, S, S) with S a fixed size from {lo} to {hi}")
+    return side
+
+
 class Model:
     """A loaded parameter model.
 
@@ -108,9 +126,8 @@ class Model:
     def _check_interface(self) -> None:
         inputs = {i.name: i for i in self.session.get_inputs()}
         outputs = {o.name: o for o in self.session.get_outputs()}
-        side = inputs[INPUT_PROXY].shape[-1] if INPUT_PROXY in inputs else PROXY_SIZE
         #: Side of the proxy this model reads, in pixels (from its graph input).
-        self.proxy_size = side if isinstance(side, int) and 16 <= side <= 256 else PROXY_SIZE
+        self.proxy_size = graph_proxy_size(self.session)
         expected_in = {INPUT_PROXY: [3, self.proxy_size, self.proxy_size],
                        INPUT_STATS: [N_STATS]}
         if set(inputs) != set(expected_in) or OUTPUT_PARAMS not in outputs:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..model.features import N_STATS, PROXY_SIZE
-from ..model.runtime import INPUT_PROXY, INPUT_STATS, OUTPUT_PARAMS
+from ..model.runtime import INPUT_PROXY, INPUT_STATS, OUTPUT_PARAMS, graph_proxy_size
 
 __all__ = ["export_onnx", "import_onnx", "write_card", "card_markdown", "ONNX_OPSET"]
 
@@ -110,8 +110,7 @@ def import_onnx(path: str | os.PathLike, *, atol: float = 1e-4) -> tuple[Any, fl
     network.load_state_dict(state)
     network.eval()
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    side = {i.name: i for i in session.get_inputs()}[INPUT_PROXY].shape[-1]
-    side = side if isinstance(side, int) else PROXY_SIZE
+    side = graph_proxy_size(session)
     proxy = torch.rand(3, 3, side, side) - 0.5
     stats = torch.rand(3, N_STATS)
     (expected,) = session.run([OUTPUT_PARAMS], {INPUT_PROXY: proxy.numpy(),

@@ -164,6 +164,9 @@ def test_train_architecture_flags_reach_the_network_and_the_graph(tmp_path):
     assert isinstance(model.predict(np.full((40, 60, 3), 0.2, np.float32)), Params)
 
 
-def test_train_rejects_a_proxy_size_out_of_range(tmp_path, capsys):
-    assert _train(tmp_path, "tiny", 1, "--proxy-size", "8") != 0
-    assert "--proxy-size must be 16-256" in capsys.readouterr().err
+@pytest.mark.parametrize("size", ["8", "80", "288"])
+def test_train_rejects_a_proxy_size_the_network_cannot_take(tmp_path, capsys, size):
+    # 80 px is in range, but its 5 × 5 feature map cannot be pooled to 2 × 2 in ONNX
+    assert _train(tmp_path, "bad-size", 1, "--proxy-size", size) != 0
+    assert "--proxy-size must be a multiple of 32 from 32 to 256" in capsys.readouterr().err
+    assert not (tmp_path / "run-bad-size").exists()

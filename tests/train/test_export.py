@@ -85,3 +85,12 @@ def test_a_model_trained_on_another_proxy_size_reads_that_size(tmp_path):
     back, _ = import_onnx(tmp_path / "m32.onnx")      # recovered at the graph's own size
     for key, value in net.state_dict().items():
         np.testing.assert_allclose(back.state_dict()[key].numpy(), value.numpy(), atol=1e-7)
+
+
+def test_a_graph_without_a_fixed_square_proxy_is_refused_clearly(tmp_path):
+    from aienhance.model.runtime import Model
+
+    export_onnx(ShrunkModel(_random_network(), 1.0).eval(), tmp_path / "m288.onnx",
+                proxy_size=288)
+    with pytest.raises(ModelError, match="fixed size from 32 to 256"):
+        Model(tmp_path / "m288.onnx")
