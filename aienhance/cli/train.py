@@ -13,6 +13,7 @@ import argparse
 from dataclasses import asdict, fields
 
 from ..errors import AienhanceError
+from ..model.features import N_STATS, STAT_COUNTS
 
 NAME = "train"
 HELP = "train the parameter model, export it to ONNX and write its model card"
@@ -30,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--proxy-size", type=int, default=64,
                         help="side of the square proxy the network reads, pixels (a multiple "
                              "of 32 from 32 to 256)")
+    parser.add_argument("--stats", type=int, default=None, choices=STAT_COUNTS,
+                        help="how many leading global statistics the network reads (default: "
+                             "all; 68 leaves out the illuminant estimates, for ablations)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (1 is fastest on a shared 2-core machine)")
     parser.add_argument("--workers", type=int, default=1, help="batch-making processes")
@@ -137,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(**{k: v for k, v in dict(
         name=args.name, steps=args.steps, batch=args.batch, seed=args.seed, lr=args.lr,
         width=args.width, hidden=args.hidden, proxy_size=args.proxy_size,
-        threads=args.threads, workers=args.workers, sources=sources,
+        n_stats=args.stats or N_STATS, threads=args.threads, workers=args.workers, sources=sources,
         use_brackets=not args.no_brackets, permissive_only=args.permissive_only,
         max_photos=args.max_photos, val_every=args.val_every,
         checkpoint_every=args.checkpoint_every, init=args.init, w_hint=args.hint_weight,

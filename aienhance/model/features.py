@@ -7,7 +7,11 @@ From a linear Rec.2020 image of any size the model sees
 * **global statistics** of that proxy (:data:`N_STATS` numbers): the cumulative histogram of
   log2 luminance at :data:`LUMA_EDGES_EV`, per-channel cumulative histograms of the encoded
   values at :data:`CHANNEL_EDGES`, mean and spread of log2 luminance, mean encoded channels,
-  mean CIE a*, b* and chroma, and the shares of clipped and of black pixels.
+  mean CIE a*, b* and chroma, the shares of clipped and of black pixels, and the colour of the
+  light as four classical colour-constancy estimators see it (:data:`ILLUMINANT_ESTIMATORS`).
+
+A model reads the first *n* statistics, *n* one of :data:`STAT_COUNTS` (its ONNX input says
+which): models trained before the illuminant estimates were added read the first 68.
 
 Cumulative histograms ``mean(v <= edge)`` need only comparisons and means, so the same code
 runs on numpy and torch (array API) and gives equal numbers on both (a test holds them equal).
@@ -32,6 +36,9 @@ __all__ = [
     "CHANNEL_EDGES",
     "N_STATS",
     "STAT_NAMES",
+    "STAT_COUNTS",
+    "ILLUMINANT_ESTIMATORS",
+    "illuminant_estimates",
     "area_resize_matrix",
     "resize_area",
     "extract_features",
@@ -48,15 +55,29 @@ LUMA_EDGES_EV = tuple(float(e) for e in np.arange(-10.0, 0.51, 0.5))
 #: Edges of the per-channel cumulative histograms, sRGB-encoded values.
 CHANNEL_EDGES = (0.02, 0.08, 0.16, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.93, 0.98)
 _EPS_Y = 2.0 ** -14
+#: Classical estimates of the light's colour, ``(name, Minkowski p, on gradients?)``: grey world
+#: (Buchsbaum 1980), shades of grey with p = 8 (Finlayson & Trezzi 2004), and first-order grey
+#: edge with p = 1 and p = 6 (van de Weijer, Gevers & Gijsenij 2007).
+ILLUMINANT_ESTIMATORS = (("grey_world", 1, False), ("shades_of_grey_p8", 8, False),
+                         ("grey_edge_p1", 1, True), ("grey_edge_p6", 6, True))
+#: Pixels with a channel at or above this linear value are left out of the illuminant
+#: estimates (clipped highlights carry the clip's colour, not the light's).
+ILLUMINANT_CLIP = 0.95
+_EPS_E = 1e-6
 
 STAT_NAMES = (
     tuple(f"luma_cdf_{e:+.1f}ev" for e in LUMA_EDGES_EV)
     + tuple(f"{ch}_cdf_{e:.2f}" for ch in "rgb" for e in CHANNEL_EDGES)
     + ("log2y_mean", "log2y_std", "r_mean", "g_mean", "b_mean", "a_mean", "b_star_mean",
        "chroma_mean", "clipped_share", "black_share")
+    + tuple(f"{name}_log2_{ratio}" for name, _, _ in ILLUMINANT_ESTIMATORS
+            for ratio in ("r_over_g", "b_over_g"))
 )
 #: Number of global statistics.
 N_STATS = len(STAT_NAMES)
+#: Statistic counts a model may read (the first *n* of :data:`STAT_NAMES`): 68 before the
+#: illuminant estimates, all of them since.
+STAT_COUNTS = (N_STATS - 2 * len(ILLUMINANT_ESTIMATORS), N_STATS)
 
 
 @lru_cache(maxsize=64)
@@ -100,6 +121,36 @@ def _cdf(values: Any, edges: tuple[float, ...], xp: Any) -> Any:
     return xp.mean(below, axis=-2)
 
 
+def illuminant_estimates(small: Any) -> Any:
+    """Colour of the light, ``(..., 2 · len(ILLUMINANT_ESTIMATORS))`` log2 ratios R/G and B/G.
+
+    ``small`` is a linear Rec.2020 image channels first ``(..., 3, S, S)``. Each estimator of
+    :data:`ILLUMINANT_ESTIMATORS` is the Minkowski p-mean per channel of the pixels (or of the
+    magnitudes of their forward-difference gradients) that no channel clips
+    (:data:`ILLUMINANT_CLIP`); a neutral light gives 0 and 0. Array API (numpy, torch).
+
+    References
+    ----------
+    Finlayson, G. D., Trezzi, E. (2004). Shades of gray and colour constancy. Color and Imaging
+    Conference, 37-41.
+    van de Weijer, J., Gevers, T., Gijsenij, A. (2007). Edge-based color constancy. IEEE
+    Transactions on Image Processing 16(9), 2207-2214.
+    """
+    xp = array_namespace(small)
+    keep = xp.astype(xp.max(small, axis=-3) < ILLUMINANT_CLIP, small.dtype)[..., None, :, :]
+    dx = small[..., :-1, 1:] - small[..., :-1, :-1]
+    dy = small[..., 1:, :-1] - small[..., :-1, :-1]
+    gradient = xp.sqrt(dx * dx + dy * dy + 1e-12)
+    keep_g = keep[..., :-1, :-1] * keep[..., :-1, 1:] * keep[..., 1:, :-1]
+    out = []
+    for _, p, on_gradient in ILLUMINANT_ESTIMATORS:
+        v, w = (gradient, keep_g) if on_gradient else (small, keep)
+        total = xp.sum(w, axis=(-2, -1)) + _EPS_E                      # (..., 1)
+        e = (xp.sum(w * v ** p, axis=(-2, -1)) / total) ** (1.0 / p) + _EPS_E   # (..., 3)
+        out += [xp.log2(e[..., 0] / e[..., 1]), xp.log2(e[..., 2] / e[..., 1])]
+    return xp.stack(out, axis=-1)
+
+
 def extract_features(rgb: Any, size: int = PROXY_SIZE) -> tuple[Any, Any]:
     """Proxy and global statistics of linear Rec.2020 ``rgb (..., H, W, 3)``.
 
@@ -140,6 +191,7 @@ def extract_features(rgb: Any, size: int = PROXY_SIZE) -> tuple[Any, Any]:
             xp.mean(xp.astype(xp.max(pixels, axis=-1) >= 0.98, pixels.dtype), axis=-1),
             xp.mean(xp.astype(luma <= 2.0 ** -10, pixels.dtype), axis=-1),
         ], axis=-1),
+        illuminant_estimates(small),
     ]
     proxy = xp.clip(linear_to_srgb(small), 0.0, 1.0) - 0.5
     return proxy, xp.concat(stats, axis=-1)

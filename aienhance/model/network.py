@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from ..params import CONTROLS, TONE_CURVE_X, VECTOR_SIZE
-from .features import N_STATS
+from .features import N_STATS, STAT_COUNTS
 
 __all__ = ["ParamNet", "BoundedHead", "ShrunkModel", "RAW_SIZE", "PROXY_MULTIPLE",
            "count_parameters"]
@@ -102,15 +102,20 @@ def _conv(cin: int, cout: int) -> nn.Sequential:
 class ParamNet(nn.Module):
     """Proxy ``(B, 3, S, S)`` + statistics ``(B, N_STATS)`` → parameter vector ``(B, VECTOR_SIZE)``.
 
-    About 0.4 M parameters (see :func:`count_parameters`).
+    About 0.57 M parameters (see :func:`count_parameters`). ``n_stats`` is how many of the
+    leading statistics it reads (one of :data:`~aienhance.model.features.STAT_COUNTS`); longer
+    statistics vectors are cut to that.
     """
 
-    def __init__(self, width: int = 24, hidden: int = 256) -> None:
+    def __init__(self, width: int = 24, hidden: int = 256, n_stats: int = N_STATS) -> None:
         super().__init__()
+        if n_stats not in STAT_COUNTS:
+            raise ValueError(f"n_stats must be one of {STAT_COUNTS}, got {n_stats}")
+        self.n_stats = int(n_stats)
         w = width
         self.encoder = nn.Sequential(_conv(3, w), _conv(w, 2 * w), _conv(2 * w, 4 * w),
                                      _conv(4 * w, 4 * w))          # 64 → 4 pixels
-        self.stats_mlp = nn.Sequential(nn.Linear(N_STATS, 128), nn.SiLU())
+        self.stats_mlp = nn.Sequential(nn.Linear(self.n_stats, 128), nn.SiLU())
         spatial = 4 * w * 4                                              # 2×2 pooled grid
         self.pool = nn.AdaptiveAvgPool2d(2)
         self.trunk = nn.Sequential(
@@ -125,7 +130,7 @@ class ParamNet(nn.Module):
     def raw_outputs(self, proxy: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
         f = self.encoder(proxy)
         pooled = torch.cat([self.pool(f).flatten(1), f.amax(dim=(2, 3))], dim=1)
-        h = self.trunk(torch.cat([pooled, self.stats_mlp(stats)], dim=1))
+        h = self.trunk(torch.cat([pooled, self.stats_mlp(stats[:, : self.n_stats])], dim=1))
         return self.raw(h)
 
     def forward(self, proxy: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
@@ -147,6 +152,7 @@ class ShrunkModel(nn.Module):
         self.model = model
         self.register_buffer("neutral", torch.tensor(params_to_vector(Params())))
         self.register_buffer("alpha", torch.tensor(float(alpha)))
+        self.n_stats = getattr(model, "n_stats", N_STATS)
 
     def forward(self, proxy: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
         return self.neutral + self.alpha * (self.model(proxy, stats) - self.neutral)

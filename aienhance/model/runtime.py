@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import ModelError, ShapeError
 from ..params import CONTROLS, VECTOR_SIZE, Params, vector_to_params
-from .features import N_STATS, PROXY_SIZE_RANGE, extract_features
+from .features import PROXY_SIZE_RANGE, STAT_COUNTS, extract_features
 
 __all__ = [
     "MODELS_DIR",
@@ -44,7 +44,9 @@ DEFAULT_MODEL_NAME = "aienhance-base"
 #: Graph input: proxy ``(batch, 3, S, S)`` float32; ``S`` is fixed by the graph
 #: (:data:`~aienhance.model.features.PROXY_SIZE` unless the model was trained on another size).
 INPUT_PROXY = "proxy"
-#: Graph input: global statistics ``(batch, N_STATS)`` float32.
+#: Graph input: global statistics ``(batch, n)`` float32, the first ``n`` of
+#: :data:`~aienhance.model.features.STAT_NAMES` (``n`` in
+#: :data:`~aienhance.model.features.STAT_COUNTS`, fixed by the graph).
 INPUT_STATS = "stats"
 #: Graph output: parameter vector ``(batch, VECTOR_SIZE)`` float32, in the schema's ranges.
 OUTPUT_PARAMS = "params"
@@ -92,6 +94,23 @@ def graph_proxy_size(session: Any) -> int:
     return side
 
 
+def graph_stats_size(session: Any) -> int:
+    """How many leading statistics an onnxruntime ``session``'s graph reads.
+
+    Raises :class:`~aienhance.errors.ModelError` when the graph has no statistics input or its
+    width is not one of :data:`~aienhance.model.features.STAT_COUNTS`.
+    """
+    inputs = {i.name: i for i in session.get_inputs()}
+    if INPUT_STATS not in inputs:
+        raise ModelError(f"model has inputs {sorted(inputs)}; expected a {INPUT_STATS!r} input")
+    shape = list(inputs[INPUT_STATS].shape)
+    n = shape[-1] if len(shape) == 2 else None
+    if n not in STAT_COUNTS:
+        raise ModelError(f"model input {INPUT_STATS!r} has shape {shape}, expected "
+                         f"(batch, n) with n one of {', '.join(map(str, STAT_COUNTS))}")
+    return n
+
+
 class Model:
     """A loaded parameter model.
 
@@ -128,8 +147,10 @@ class Model:
         outputs = {o.name: o for o in self.session.get_outputs()}
         #: Side of the proxy this model reads, in pixels (from its graph input).
         self.proxy_size = graph_proxy_size(self.session)
+        #: How many of the leading statistics this model reads (from its graph input).
+        self.n_stats = graph_stats_size(self.session)
         expected_in = {INPUT_PROXY: [3, self.proxy_size, self.proxy_size],
-                       INPUT_STATS: [N_STATS]}
+                       INPUT_STATS: [self.n_stats]}
         if set(inputs) != set(expected_in) or OUTPUT_PARAMS not in outputs:
             raise ModelError(
                 f"model {self.path.name} has inputs {sorted(inputs)} and outputs "
@@ -156,7 +177,7 @@ class Model:
         proxy, stats = extract_features(batch, self.proxy_size)
         (out,) = self.session.run([OUTPUT_PARAMS], {
             INPUT_PROXY: np.ascontiguousarray(proxy, dtype=np.float32),
-            INPUT_STATS: np.ascontiguousarray(stats, dtype=np.float32)})
+            INPUT_STATS: np.ascontiguousarray(stats[..., : self.n_stats], dtype=np.float32)})
         return out.reshape(lead + (VECTOR_SIZE,))
 
     def predict(self, rgb_proxy_working: np.ndarray) -> Params:

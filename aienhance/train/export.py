@@ -40,7 +40,7 @@ def export_onnx(model: Any, path: str | os.PathLike, *, atol: float = 1e-3,
     tmp = path.with_name(path.stem + ".tmp.onnx")
     model = model.eval()
     proxy = torch.rand(2, 3, proxy_size, proxy_size) - 0.5
-    stats = torch.rand(2, N_STATS)
+    stats = torch.rand(2, getattr(model, "n_stats", N_STATS))
     with torch.no_grad():
         torch.onnx.export(
             model, (proxy, stats), str(tmp), input_names=[INPUT_PROXY, INPUT_STATS],
@@ -96,8 +96,9 @@ def import_onnx(path: str | os.PathLike, *, atol: float = 1e-4) -> tuple[Any, fl
             weights[f"{module}.{kind}"] = constants[anonymous[0]].reshape(-1)
     try:
         network = ParamNet(width=int(weights["encoder.0.0.weight"].shape[0]),
-                           hidden=int(weights["trunk.0.weight"].shape[0]))
-    except KeyError:
+                           hidden=int(weights["trunk.0.weight"].shape[0]),
+                           n_stats=int(weights["stats_mlp.0.weight"].shape[1]))
+    except (KeyError, ValueError):
         raise ModelError(f"{path}: not an aienhance parameter network") from None
     state = network.state_dict()
     missing = [k for k in state if k not in weights and not k.startswith("head.")]
@@ -112,7 +113,7 @@ def import_onnx(path: str | os.PathLike, *, atol: float = 1e-4) -> tuple[Any, fl
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     side = graph_proxy_size(session)
     proxy = torch.rand(3, 3, side, side) - 0.5
-    stats = torch.rand(3, N_STATS)
+    stats = torch.rand(3, network.n_stats)
     (expected,) = session.run([OUTPUT_PARAMS], {INPUT_PROXY: proxy.numpy(),
                                                 INPUT_STATS: stats.numpy()})
     with torch.no_grad():

@@ -40,7 +40,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..model.features import PROXY_SIZE
+from ..model.features import N_STATS, PROXY_SIZE
 from ..params import CONTROLS, VECTOR_SIZE, Params, params_to_vector
 from .data import (
     BracketGroup,
@@ -79,6 +79,9 @@ class TrainConfig:
     #: Side of the proxy the network reads, pixels (the encoder and pooling work at any size, so
     #: ``init`` may come from a model trained on another size).
     proxy_size: int = PROXY_SIZE
+    #: How many leading statistics the network reads (one of
+    #: :data:`~aienhance.model.features.STAT_COUNTS`; fewer than all only for ablations).
+    n_stats: int = N_STATS
     cache_side: int = 224
     loss_size: int = 32
     p_clean: float = 0.25
@@ -464,8 +467,25 @@ def _initial_weights(cfg: TrainConfig) -> dict:
             raise AienhanceError(f"{cfg.init}: a network of another size (width "
                                  f"{network.encoder[0][0].out_channels}, hidden "
                                  f"{network.trunk[0].out_features}) than this run's")
-        return network.state_dict()
-    return torch.load(cfg.init, weights_only=True)
+        return _widen_stats_input(network.state_dict(), cfg.n_stats)
+    return _widen_stats_input(torch.load(cfg.init, weights_only=True), cfg.n_stats)
+
+
+def _widen_stats_input(state: dict, n_stats: int) -> dict:
+    """Give a network that read fewer statistics zero weights for the new ones.
+
+    The statistics vector only grows at its end (:data:`~aienhance.model.features.STAT_COUNTS`),
+    so the widened network computes exactly what the old one did until training moves the new
+    weights.
+    """
+    import torch
+
+    key = "stats_mlp.0.weight"
+    weight = state.get(key)
+    if weight is not None and weight.shape[1] < n_stats:
+        pad = torch.zeros(weight.shape[0], n_stats - weight.shape[1], dtype=weight.dtype)
+        state = dict(state) | {key: torch.cat([weight, pad], dim=1)}
+    return state
 
 
 def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.PathLike,
@@ -507,7 +527,7 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
     val_cfg = TrainConfig(**{**asdict(cfg), "batch": cfg.val_samples})
     val_batch = make_batch(val_source, val_cfg, 0, stream=1)
 
-    model = ParamNet(cfg.width, cfg.hidden)
+    model = ParamNet(cfg.width, cfg.hidden, cfg.n_stats)
     optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
     def lr_at(step: int) -> float:
@@ -589,7 +609,7 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
         "onnx_sha256": hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
         "interface": {"inputs": {"proxy": f"(batch, 3, {cfg.proxy_size}, {cfg.proxy_size}) "
                                            "float32, sRGB-encoded - 0.5",
-                                 "stats": "(batch, N_STATS) float32"},
+                                 "stats": f"(batch, {model.n_stats}) float32"},
                       "outputs": {"params": f"(batch, {VECTOR_SIZE}) float32, Params vector"},
                       "features": "aienhance.model.features.extract_features"},
         "data": {

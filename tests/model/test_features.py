@@ -8,8 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aienhance.model.features import (
+    ILLUMINANT_ESTIMATORS,
     N_STATS,
     PROXY_SIZE,
+    STAT_COUNTS,
     STAT_NAMES,
     area_resize_matrix,
     extract_features,
@@ -63,3 +65,42 @@ def test_statistics_respond_to_exposure():
     luma = [i for i, n in enumerate(STAT_NAMES) if n.startswith("luma_cdf")]
     assert (dark[luma] >= bright[luma] - 1e-6).all()
     assert (np.diff(bright[luma]) >= -1e-6).all()
+
+
+def _illuminant_stats(stats):
+    names = [n for n in STAT_NAMES if "_log2_" in n]
+    assert len(names) == 2 * len(ILLUMINANT_ESTIMATORS)
+    return {n: float(stats[STAT_NAMES.index(n)]) for n in names}
+
+
+@given(st.floats(0.3, 3.0), st.floats(0.3, 3.0))
+def test_illuminant_estimates_read_a_diagonal_cast_exactly(gain_r, gain_b):
+    # every estimator is a per-channel Minkowski mean, so a von Kries cast (channel gains)
+    # shifts each log2 ratio by exactly log2 of the gain ratio, whatever the scene
+    rng = np.random.default_rng(4)
+    scene = (rng.random((70, 90, 3)) * 0.3).astype(np.float32)
+    _, before = extract_features(scene)
+    cast = scene * np.asarray([gain_r, 1.0, gain_b], np.float32)
+    _, after = extract_features(cast)
+    for name, value in _illuminant_stats(after).items():
+        expected = np.log2(gain_r if "r_over_g" in name else gain_b)
+        assert value - _illuminant_stats(before)[name] == pytest.approx(expected, abs=2e-3), name
+
+
+def test_illuminant_estimates_are_zero_for_grey_and_ignore_clipped_pixels():
+    rng = np.random.default_rng(5)
+    grey = np.repeat(rng.random((64, 64, 1)).astype(np.float32) * 0.8, 3, axis=-1)
+    # a clipped red highlight says nothing about the light's colour
+    grey[:16, :16] = [1.0, 0.6, 0.6]
+    _, stats = extract_features(grey)
+    for name, value in _illuminant_stats(stats).items():
+        assert abs(value) < 1e-3, name
+    assert STAT_COUNTS[0] == STAT_NAMES.index("grey_world_log2_r_over_g")
+    assert STAT_COUNTS[-1] == N_STATS
+
+
+def test_illuminant_estimates_of_a_black_or_clipped_image_are_finite():
+    for value in (0.0, 1.0):
+        _, stats = extract_features(np.full((40, 40, 3), value, np.float32))
+        assert np.isfinite(stats).all()
+        assert all(abs(v) < 1e-3 for v in _illuminant_stats(stats).values())

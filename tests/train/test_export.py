@@ -94,3 +94,54 @@ def test_a_graph_without_a_fixed_square_proxy_is_refused_clearly(tmp_path):
                 proxy_size=288)
     with pytest.raises(ModelError, match="fixed size from 32 to 256"):
         Model(tmp_path / "m288.onnx")
+
+
+def test_a_model_without_the_illuminant_estimates_reads_the_first_statistics(tmp_path):
+    from aienhance.model.features import STAT_COUNTS, extract_features
+    from aienhance.model.runtime import Model
+
+    torch.manual_seed(2)
+    old = ParamNet(8, 32, n_stats=STAT_COUNTS[0])
+    with torch.no_grad():
+        for p in old.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    old.eval()
+    export_onnx(ShrunkModel(old, 1.0).eval(), tmp_path / "old.onnx")
+    model = Model(tmp_path / "old.onnx")
+    assert model.n_stats == STAT_COUNTS[0]
+    image = np.random.default_rng(6).uniform(0.0, 1.0, (50, 70, 3)).astype(np.float32)
+    proxy, stats = extract_features(torch.as_tensor(image)[None])
+    with torch.no_grad():
+        expected = old(proxy, stats[:, : STAT_COUNTS[0]]).numpy()[0]
+    np.testing.assert_allclose(model.predict_vector(image), expected, rtol=1e-4, atol=1e-4)
+
+    # fine-tuning it with every statistic starts from exactly the old function
+    cfg = TrainConfig(init=str(tmp_path / "old.onnx"), width=8, hidden=32)
+    wide = ParamNet(8, 32)
+    wide.load_state_dict(_initial_weights(cfg))
+    wide.eval()
+    assert wide.n_stats == STAT_COUNTS[-1] > STAT_COUNTS[0]
+    with torch.no_grad():
+        np.testing.assert_allclose(wide(proxy, stats).numpy()[0], expected, atol=1e-6)
+        shuffled = stats.clone()
+        shuffled[:, STAT_COUNTS[0]:] = torch.rand_like(shuffled[:, STAT_COUNTS[0]:])
+        np.testing.assert_allclose(wide(proxy, shuffled).numpy()[0], expected, atol=1e-6)
+
+
+def test_a_graph_with_an_unknown_statistics_width_is_refused_clearly(tmp_path):
+    from aienhance.model.runtime import INPUT_PROXY, INPUT_STATS, OUTPUT_PARAMS, Model
+    from aienhance.params import VECTOR_SIZE
+
+    class Other(torch.nn.Module):   # reads 70 statistics: no feature set of ours has 70
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(70, VECTOR_SIZE)
+
+        def forward(self, proxy, stats):
+            return self.linear(stats) + proxy.mean()
+
+    torch.onnx.export(Other(), (torch.rand(1, 3, 64, 64), torch.rand(1, 70)),
+                      str(tmp_path / "m70.onnx"), input_names=[INPUT_PROXY, INPUT_STATS],
+                      output_names=[OUTPUT_PARAMS], opset_version=17, dynamo=False)
+    with pytest.raises(ModelError, match="n one of 68, 76"):
+        Model(tmp_path / "m70.onnx")
