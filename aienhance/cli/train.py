@@ -79,6 +79,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--camera-contrast", type=float, default=0.4,
                         help="chance of a haze / flat-contrast / lifted-blacks error in a "
                              "camera-like sample (evaluation uses 0.4)")
+    parser.add_argument("--camera-cast", type=float, default=0.45,
+                        help="chance of an illuminant cast in a camera-like sample (evaluation "
+                             "uses 0.45)")
     parser.add_argument("--clean-artefacts", type=float, default=0.5,
                         help="chance that a clean sample gets sensor noise / JPEG compression "
                              "(its answer stays: no edit)")
@@ -148,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
         w_consistency=args.consistency_weight, w_l1=args.l1_weight, w_mse=args.mse_weight,
         w_psnr=args.psnr_weight,
         w_lab=args.lab_weight, camera_exposure_ev=args.camera_exposure_ev,
-        camera_contrast_p=args.camera_contrast, p_clean_artefacts=args.clean_artefacts,
+        camera_contrast_p=args.camera_contrast, camera_cast_p=args.camera_cast,
+        p_clean_artefacts=args.clean_artefacts,
         degrade_full_size=not args.degrade_at_proxy,
         warmup=args.warmup, **mix,
         data=asdict(DataConfig(shared=args.shared_data, reference=args.reference,

@@ -145,7 +145,7 @@ def _jpeg(linear: np.ndarray, quality: int) -> np.ndarray:
 
 def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
                        strength: float = 1.0, exposure_range_ev: float = 2.0,
-                       contrast_probability: float = 0.4
+                       contrast_probability: float = 0.4, cast_probability: float = 0.45
                        ) -> tuple[np.ndarray, Degradation]:
     """Degrade linear Rec.2020 ``target (H, W, 3)`` with 1–4 random physical errors.
 
@@ -164,6 +164,9 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
         Chance of a haze / flat-contrast / lifted-blacks error (0.4 is the evaluation protocol;
         training may show more of them). The draws that pick and size the other errors come
         first and do not depend on it, so a seeded sample keeps them for any value.
+    cast_probability
+        Chance of an illuminant cast (0.45 is the evaluation protocol; training may show more).
+        The cast's own draws come before the other errors', so changing it re-draws them.
 
     Returns
     -------
@@ -174,7 +177,7 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
     h, w, _ = x.shape
     rec = Degradation()
     kinds = ["exposure", "cast", "contrast", "saturation", "local"]
-    probs = np.array([0.55, 0.45, contrast_probability, 0.3, 0.35])
+    probs = np.array([0.55, cast_probability, contrast_probability, 0.3, 0.35])
     chosen = [k for k, p in zip(kinds, probs) if rng.random() < p]
     if not chosen:
         chosen = [kinds[int(rng.integers(len(kinds)))]]

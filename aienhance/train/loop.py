@@ -107,6 +107,7 @@ class TrainConfig:
     w_consistency: float = 0.0
     camera_exposure_ev: float = 2.0
     camera_contrast_p: float = 0.4
+    camera_cast_p: float = 0.45
     #: Degrade the crop at the cached photo's resolution, then resample input and target to the
     #: proxy — as ``aienhance eval`` (256 px) and real photos (megapixels) reach the network, so
     #: noise and JPEG blocks are as attenuated as they will be. False: degrade the proxy itself
@@ -268,7 +269,8 @@ def make_samples(source: SampleSource, cfg: TrainConfig, rng: np.random.Generato
         return [(_to_proxy(inp, size), _to_proxy(target, size), p_target, p_mask)]
     if kind == "camera":
         inp, rec = camera_degradation(target, rng, exposure_range_ev=cfg.camera_exposure_ev,
-                                      contrast_probability=cfg.camera_contrast_p)
+                                      contrast_probability=cfg.camera_contrast_p,
+                                      cast_probability=cfg.camera_cast_p)
     else:
         inp, rec = renderer_degradation(target, rng)
     inp, target = _to_proxy(inp, size), _to_proxy(target, size)

@@ -152,3 +152,14 @@ def test_contrast_errors_carry_a_tone_curve_hint_that_undoes_most_of_them(photo)
             assert after > before + 2.0, (rec.steps, before, after)
         kinds.add(tone[0].split()[0])
     assert kinds == {"haze", "contrast", "lifted"}
+
+
+def test_cast_probability_reaches_the_cast_and_keeps_the_protocol_by_default(photo):
+    for seed in range(12):
+        _, always = camera_degradation(photo, np.random.default_rng(seed), cast_probability=1.0)
+        assert any(step.startswith("cast") for step in always.steps), always.steps
+        assert {"temperature_k", "tint"} <= set(always.hints)
+        _, default = camera_degradation(photo, np.random.default_rng(seed))
+        _, explicit = camera_degradation(photo, np.random.default_rng(seed),
+                                         cast_probability=0.45)
+        assert default.steps == explicit.steps
