@@ -137,6 +137,9 @@ def illuminant_estimates(small: Any) -> Any:
     Transactions on Image Processing 16(9), 2207-2214.
     """
     xp = array_namespace(small)
+    # a flat round trip lays a transposed view out in C order: the reductions below are 3x
+    # faster on it (numpy)
+    small = xp.reshape(xp.reshape(small, (-1,)), tuple(small.shape))
     keep = xp.astype(xp.max(small, axis=-3) < ILLUMINANT_CLIP, small.dtype)[..., None, :, :]
     dx = small[..., :-1, 1:] - small[..., :-1, :-1]
     dy = small[..., 1:, :-1] - small[..., :-1, :-1]
@@ -151,19 +154,23 @@ def illuminant_estimates(small: Any) -> Any:
     return xp.stack(out, axis=-1)
 
 
-def extract_features(rgb: Any, size: int = PROXY_SIZE) -> tuple[Any, Any]:
+def extract_features(rgb: Any, size: int = PROXY_SIZE, n_stats: int = N_STATS
+                     ) -> tuple[Any, Any]:
     """Proxy and global statistics of linear Rec.2020 ``rgb (..., H, W, 3)``.
 
     ``size`` is the proxy's side in pixels: :data:`PROXY_SIZE` unless a model was trained on
     another (its ONNX input says which, see :func:`~aienhance.model.runtime.graph_proxy_size`).
+    ``n_stats`` (one of :data:`STAT_COUNTS`) is how many leading statistics to compute.
 
     Returns
     -------
     proxy
         ``(..., 3, size, size)``, sRGB-encoded minus 0.5 (so mid-grey ≈ 0).
     stats
-        ``(..., N_STATS)``, see :data:`STAT_NAMES`.
+        ``(..., n_stats)``, the first ``n_stats`` of :data:`STAT_NAMES`.
     """
+    if n_stats not in STAT_COUNTS:
+        raise ValueError(f"n_stats must be one of {STAT_COUNTS}, got {n_stats}")
     xp = array_namespace(rgb)
     small = xp.clip(resize_area(rgb, size), 0.0, None)        # (..., 3, S, S) linear
     lead = tuple(small.shape[:-3])
@@ -191,7 +198,8 @@ def extract_features(rgb: Any, size: int = PROXY_SIZE) -> tuple[Any, Any]:
             xp.mean(xp.astype(xp.max(pixels, axis=-1) >= 0.98, pixels.dtype), axis=-1),
             xp.mean(xp.astype(luma <= 2.0 ** -10, pixels.dtype), axis=-1),
         ], axis=-1),
-        illuminant_estimates(small),
     ]
+    if n_stats > STAT_COUNTS[0]:
+        stats.append(illuminant_estimates(small))
     proxy = xp.clip(linear_to_srgb(small), 0.0, 1.0) - 0.5
     return proxy, xp.concat(stats, axis=-1)

@@ -174,10 +174,10 @@ class Model:
         rgb = np.nan_to_num(rgb.astype(np.float32, copy=False), nan=0.0, posinf=1.0, neginf=0.0)
         lead = rgb.shape[:-3]
         batch = rgb.reshape((-1,) + rgb.shape[-3:])
-        proxy, stats = extract_features(batch, self.proxy_size)
+        proxy, stats = extract_features(batch, self.proxy_size, self.n_stats)
         (out,) = self.session.run([OUTPUT_PARAMS], {
             INPUT_PROXY: np.ascontiguousarray(proxy, dtype=np.float32),
-            INPUT_STATS: np.ascontiguousarray(stats[..., : self.n_stats], dtype=np.float32)})
+            INPUT_STATS: np.ascontiguousarray(stats, dtype=np.float32)})
         return out.reshape(lead + (VECTOR_SIZE,))
 
     def predict(self, rgb_proxy_working: np.ndarray) -> Params:

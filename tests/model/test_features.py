@@ -104,3 +104,12 @@ def test_illuminant_estimates_of_a_black_or_clipped_image_are_finite():
         _, stats = extract_features(np.full((40, 40, 3), value, np.float32))
         assert np.isfinite(stats).all()
         assert all(abs(v) < 1e-3 for v in _illuminant_stats(stats).values())
+
+
+def test_fewer_statistics_are_the_leading_ones():
+    x = (np.random.default_rng(7).random((60, 90, 3)) ** 2).astype(np.float32)
+    _, full = extract_features(x)
+    _, short = extract_features(x, n_stats=STAT_COUNTS[0])
+    np.testing.assert_array_equal(short, full[: STAT_COUNTS[0]])
+    with pytest.raises(ValueError, match="n_stats"):
+        extract_features(x, n_stats=70)
