@@ -100,11 +100,11 @@ def _conv(cin: int, cout: int) -> nn.Sequential:
 
 
 class ParamNet(nn.Module):
-    """Proxy ``(B, 3, S, S)`` + statistics ``(B, N_STATS)`` → parameter vector ``(B, VECTOR_SIZE)``.
+    """Proxy ``(B, 3, S, S)`` + statistics ``(B, n_stats)`` → parameter vector ``(B, VECTOR_SIZE)``.
 
     About 0.57 M parameters (see :func:`count_parameters`). ``n_stats`` is how many of the
-    leading statistics it reads (one of :data:`~aienhance.model.features.STAT_COUNTS`); longer
-    statistics vectors are cut to that.
+    leading statistics it reads (one of :data:`~aienhance.model.features.STAT_COUNTS`; pass
+    the same to :func:`~aienhance.model.features.extract_features`).
     """
 
     def __init__(self, width: int = 24, hidden: int = 256, n_stats: int = N_STATS) -> None:
@@ -130,7 +130,7 @@ class ParamNet(nn.Module):
     def raw_outputs(self, proxy: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
         f = self.encoder(proxy)
         pooled = torch.cat([self.pool(f).flatten(1), f.amax(dim=(2, 3))], dim=1)
-        h = self.trunk(torch.cat([pooled, self.stats_mlp(stats[:, : self.n_stats])], dim=1))
+        h = self.trunk(torch.cat([pooled, self.stats_mlp(stats)], dim=1))
         return self.raw(h)
 
     def forward(self, proxy: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
@@ -152,7 +152,7 @@ class ShrunkModel(nn.Module):
         self.model = model
         self.register_buffer("neutral", torch.tensor(params_to_vector(Params())))
         self.register_buffer("alpha", torch.tensor(float(alpha)))
-        self.n_stats = getattr(model, "n_stats", N_STATS)
+        self.n_stats = model.n_stats
 
     def forward(self, proxy: torch.Tensor, stats: torch.Tensor) -> torch.Tensor:
         return self.neutral + self.alpha * (self.model(proxy, stats) - self.neutral)

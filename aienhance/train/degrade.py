@@ -43,6 +43,8 @@ __all__ = [
     "capture_artefacts",
     "renderer_degradation",
     "illuminant_cast_matrix",
+    "random_light",
+    "white_balance_of_light",
     "inverse_tone_curve",
     "random_params",
     "quantise_srgb",
@@ -119,6 +121,28 @@ def _cast_matrix(temperature_k: float, duv: float) -> np.ndarray:
     return (m / white_luminance).astype(np.float32)
 
 
+def random_light(rng: np.random.Generator, strength: float = 1.0) -> tuple[float, float]:
+    """A random light ``(temperature_k, duv)`` as issue 3's illuminant casts draw it.
+
+    Uniform in mired between 2500 K and 12000 K, Duv ~ N(0, 0.006) clipped to ±0.02; ``strength``
+    < 1 pulls both towards 6500 K and Duv 0.
+    """
+    t = 1e6 / rng.uniform(1e6 / 12000.0, 1e6 / 2500.0)
+    t = 6500.0 + (t - 6500.0) * strength if strength < 1 else t
+    duv = float(np.clip(rng.normal(0.0, 0.006), -0.02, 0.02)) * strength
+    return t, duv
+
+
+def white_balance_of_light(temperature_k: float, duv: float) -> dict[str, float]:
+    """Our white-balance controls that (approximately) undo a cast of this light.
+
+    The renderer's neutral light is Planckian 6500 K (Duv 0) and D65 sits 0.0032 above it; tint
+    is about 3000 slider units per unit Duv.
+    """
+    return {"temperature_k": float(temperature_k),
+            "tint": float(np.clip(3000.0 * (duv - 0.0032), -100.0, 100.0))}
+
+
 def _luminance(rgb: np.ndarray) -> np.ndarray:
     return rgb @ _LUMA
 
@@ -183,16 +207,10 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
         chosen = [kinds[int(rng.integers(len(kinds)))]]
 
     if "cast" in chosen:
-        # uniform in mired between 2500 K and 12000 K
-        mired = rng.uniform(1e6 / 12000.0, 1e6 / 2500.0)
-        t = 1e6 / mired
-        t = 6500.0 + (t - 6500.0) * strength if strength < 1 else t
-        duv = float(np.clip(rng.normal(0.0, 0.006), -0.02, 0.02)) * strength
+        t, duv = random_light(rng, strength)
         x = x @ illuminant_cast_matrix(t, duv).T
         rec.steps.append(f"cast {t:.0f}K duv {duv:+.4f}")
-        # the renderer's neutral light is Planckian 6500 K (Duv 0); D65 sits 0.0032 above it
-        rec.hints["temperature_k"] = t
-        rec.hints["tint"] = float(np.clip(3000.0 * (duv - 0.0032), -100.0, 100.0))
+        rec.hints.update(white_balance_of_light(t, duv))
     if "saturation" in chosen:
         s = float(np.exp(rng.uniform(np.log(0.35), np.log(1.6)) * strength))
         y = _luminance(x)[..., None]

@@ -352,7 +352,7 @@ def compute_loss(model: Any, batch: tuple, cfg: TrainConfig) -> tuple[Any, dict]
     from ..render.pipeline import render_working, vector_to_arrays
 
     inp, target, p_target, p_mask = (torch.as_tensor(np.asarray(b)) for b in batch[:4])
-    proxy, stats = extract_features(inp, cfg.proxy_size, cfg.n_stats)
+    proxy, stats = extract_features(inp, cfg.proxy_size, model.n_stats)
     vec = model(proxy, stats)
     # the loss is taken at LOSS_SIZE² (global edits do not need more; 4× cheaper renders)
     small_in = torch.movedim(resize_area(inp, cfg.loss_size), -3, -1)

@@ -163,3 +163,17 @@ def test_cast_probability_reaches_the_cast_and_keeps_the_protocol_by_default(pho
         _, explicit = camera_degradation(photo, np.random.default_rng(seed),
                                          cast_probability=0.45)
         assert default.steps == explicit.steps
+
+
+def test_random_light_spans_the_protocol_and_its_white_balance_undoes_d65_exactly():
+    from aienhance.train.degrade import random_light, white_balance_of_light
+
+    lights = [random_light(np.random.default_rng(s)) for s in range(300)]
+    kelvins = np.array([k for k, _ in lights])
+    assert 2500.0 <= kelvins.min() and kelvins.max() <= 12000.0
+    assert kelvins.min() < 3000.0 and kelvins.max() > 9000.0
+    assert all(abs(d) <= 0.02 for _, d in lights)
+    # strength 0 is no cast at all; D65 is our neutral white balance
+    assert random_light(np.random.default_rng(1), strength=0.0) == (6500.0, 0.0)
+    assert white_balance_of_light(6500.0, 0.0032) == {"temperature_k": 6500.0, "tint": 0.0}
+    assert white_balance_of_light(3000.0, -0.05)["tint"] == -100.0   # clipped to the slider

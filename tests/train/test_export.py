@@ -45,7 +45,7 @@ def test_shipped_model_is_recovered_exactly(sample_paths):
     for path in sample_paths:
         linear = proxy_of(path)
         proxy, stats = extract_features(torch.as_tensor(np.asarray(linear, np.float32))[None],
-                                        shipped.proxy_size)
+                                        shipped.proxy_size, shipped.n_stats)
         with torch.no_grad():
             ours = ShrunkModel(net, alpha)(proxy, stats).numpy()[0]
         np.testing.assert_allclose(ours, shipped.predict_vector(linear), rtol=1e-4, atol=1e-3)
