@@ -140,13 +140,20 @@ _BY_ERROR_METHODS = ("identity (no edit)", "analytic estimator", "learned model 
                      "oracle (fitted per image)")
 
 
+def inputs_with_error(kinds: list[str], kind: str) -> list[int]:
+    """Indices of the inputs whose degradation steps (``"exposure +1.00EV; jpeg q80"``) contain
+    the error ``kind``, a key of :data:`ERROR_KINDS`."""
+    words = ERROR_KINDS[kind]
+    return [i for i, k in enumerate(kinds)
+            if any(step.split(" ", 1)[0] in words for step in k.split("; "))]
+
+
 def _by_error_kind(rows: dict[str, list[dict]], kinds: list[str]) -> dict[str, dict]:
     """Mean PSNR per method over the inputs that contain each error kind (an input with two
     errors counts in both), with the number of inputs."""
     out = {}
-    for kind, words in ERROR_KINDS.items():
-        idx = [i for i, k in enumerate(kinds)
-               if any(step.split(" ", 1)[0] in words for step in k.split("; "))]
+    for kind in ERROR_KINDS:
+        idx = inputs_with_error(kinds, kind)
         if not idx:
             continue
         out[kind] = {name: float(np.mean([rows[name][i]["psnr"] for i in idx]))
@@ -249,6 +256,7 @@ def run_eval(cfg: EvalConfig, *, log: Callable = print) -> dict:
     b_rows.update({"analytic estimator": [], "learned model (ours)": []})
     spreads: dict[str, list[float]] = {name: [] for name in b_rows}
     frames_in, frames_tgt, frame_group = [], [], []
+    frame_scene: list[int] = []  # scene index of each scored (non-reference) frame
     for gi, g in enumerate(groups):
         frames = [_load_target(f, cfg.bracket_size) for f in g.frames]
         ref = frames[g.reference]
@@ -262,6 +270,8 @@ def run_eval(cfg: EvalConfig, *, log: Callable = print) -> dict:
                 if k != g.reference:
                     b_rows[name].append({"psnr": psnr(out, ref),
                                          "delta_e2000": delta_e2000(out, ref)})
+            if k != g.reference:
+                frame_scene.append(gi)
             frames_in.append(u8)
             frames_tgt.append(ref)
             frame_group.append((gi, k == g.reference))
@@ -316,11 +326,30 @@ def run_eval(cfg: EvalConfig, *, log: Callable = print) -> dict:
         "do_no_harm": no_harm,
         "speed": speed,
         "seconds": round(time.time() - t_start, 1),
+        "per_item": _per_item(rows, kinds, [p.id for p in photos], b_rows, frame_scene,
+                              spreads, harm),
         "_images": {"inputs": inputs, "targets": targets,
                     "ours": outputs["learned model (ours)"], "kinds": kinds,
                     "ids": [p.id for p in photos]},
     }
     return result
+
+
+def _per_item(rows: dict, kinds: list[str], ids: list[str], b_rows: dict,
+              frame_scene: list[int], spreads: dict, harm: dict) -> dict:
+    """The learned model's score on every photo, frame and scene, in protocol order, so that two
+    evaluations of the same protocol can be compared pair by pair
+    (:mod:`aienhance.evaluate.compare`)."""
+    name = "learned model (ours)"
+    return {
+        "synthetic": [{"id": i, "kinds": k, "psnr": r["psnr"], "delta_e2000": r["delta_e2000"]}
+                      for i, k, r in zip(ids, kinds, rows[name])],
+        "bracket_frames": [{"scene": s, "psnr": r["psnr"], "delta_e2000": r["delta_e2000"]}
+                           for s, r in zip(frame_scene, b_rows[name])],
+        "bracket_spread": list(spreads[name]),
+        "do_no_harm": [{"id": i, "delta_e2000": r["delta_e2000"],
+                        "new_clipping": r["new_clipping"]} for i, r in zip(ids, harm[name])],
+    }
 
 
 def _speed(methods: _Methods, targets: list[np.ndarray]) -> dict:

@@ -75,6 +75,12 @@ def test_eval_writes_report_and_contact_sheet(trained, capsys):
     by_error = result["synthetic_by_error"]
     assert by_error and "| error kind |" in text
     assert all(1 <= row["n"] <= ident["n"] for row in by_error.values())
+    items = result["per_item"]  # the learned model's scores pair by pair (compare_evals.py)
+    assert len(items["synthetic"]) == len(items["do_no_harm"]) == ident["n"]
+    assert np.mean([r["psnr"] for r in items["synthetic"]]) == pytest.approx(
+        result["synthetic"]["learned model (ours)"]["psnr"])
+    assert np.mean([r["delta_e2000"] for r in items["do_no_harm"]]) == pytest.approx(
+        result["do_no_harm"]["learned model (ours)"]["delta_e2000"])
 
 
 def test_error_kind_breakdown_groups_inputs_by_each_of_their_errors():
