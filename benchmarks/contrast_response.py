@@ -7,7 +7,8 @@ uses.
 
 Each photo is flattened exactly as the "flat" step of
 :func:`~aienhance.train.degrade.camera_degradation` does — its sRGB-encoded values squeezed by
-a factor *k* around 0.46 — and saved as 8-bit; the model's suggestion is rendered through the
+a factor *k* around 0.46
+(:func:`~aienhance.train.degrade.squeeze_contrast`) — and saved as 8-bit; the model's suggestion is rendered through the
 product path. Reported per *k*: the ratio of the standard deviation of encoded luminance after
 and before the edit (a full undo gives the target's ratio, about 1/k), the share of photos
 whose ratio exceeds 1.1 (what the directional test asks of each sample photo), and the mean
@@ -25,9 +26,11 @@ _ROOT = Path(__file__).resolve().parents[1]
 
 
 def flatten_u8(u8: np.ndarray, k: float) -> np.ndarray:
-    """sRGB codes squeezed by ``k`` around 0.46 (the protocol's flat-contrast error), 8-bit."""
-    enc = u8.astype(np.float64) / 255.0
-    return np.clip(np.round((0.46 + (enc - 0.46) * k) * 255.0), 0, 255).astype(np.uint8)
+    """sRGB codes squeezed by ``k`` (the protocol's flat-contrast error), 8-bit."""
+    from aienhance.train.degrade import squeeze_contrast
+
+    enc = squeeze_contrast(u8.astype(np.float64) / 255.0, k)
+    return np.clip(np.round(enc * 255.0), 0, 255).astype(np.uint8)
 
 
 def luma_spread(u8: np.ndarray) -> float:

@@ -46,6 +46,8 @@ __all__ = [
     "random_light",
     "white_balance_of_light",
     "inverse_tone_curve",
+    "squeeze_contrast",
+    "FLAT_CONTRAST_PIVOT",
     "random_params",
     "quantise_srgb",
     "working_to_srgb8",
@@ -141,6 +143,16 @@ def white_balance_of_light(temperature_k: float, duv: float) -> dict[str, float]
     """
     return {"temperature_k": float(temperature_k),
             "tint": float(np.clip(3000.0 * (duv - 0.0032), -100.0, 100.0))}
+
+
+#: sRGB-encoded value around which the flat-contrast error squeezes the tone scale.
+FLAT_CONTRAST_PIVOT = 0.46
+
+
+def squeeze_contrast(encoded: np.ndarray, k: float) -> np.ndarray:
+    """Encoded values scaled by ``k`` around :data:`FLAT_CONTRAST_PIVOT` (``k`` < 1 flattens,
+    > 1 makes punchier; ``1/k`` undoes it): the "flat" step of :func:`camera_degradation`."""
+    return FLAT_CONTRAST_PIVOT + (encoded - FLAT_CONTRAST_PIVOT) * k
 
 
 def _luminance(rgb: np.ndarray) -> np.ndarray:
@@ -261,11 +273,11 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
             k = 1.0 - rng.uniform(0.15, 0.5) * strength
             if rng.random() < 0.2:
                 k = 1.0 + rng.uniform(0.1, 0.35) * strength  # too punchy
-            enc = 0.46 + (enc - 0.46) * k
+            enc = squeeze_contrast(enc, k)
             x = srgb_to_linear(np.clip(enc, 0.0, 1.0)) @ _FROM_SRGB.T
             rec.steps.append(f"contrast x{k:.2f}")
             undo = lambda y: srgb_to_linear(  # noqa: E731
-                np.clip(0.46 + (linear_to_srgb(y) - 0.46) / k, 0.0, 1.0))
+                np.clip(squeeze_contrast(linear_to_srgb(y), 1.0 / k), 0.0, 1.0))
         else:  # lifted blacks (faded print, flare)
             b = rng.uniform(0.04, 0.2) * strength
             enc = b + (1 - b) * enc

@@ -134,10 +134,11 @@ def test_blue_cast_gets_warmer_white_balance(model, photos):
                    "asks > 10 % on each; see docs/experiments.md")
 def test_flattened_photo_gets_more_contrast(model, photos):
     from aienhance.render.colourspace import linear_to_srgb, srgb_to_linear
+    from aienhance.train.degrade import squeeze_contrast
 
     for x in photos:
         enc = linear_to_srgb(np.clip(x, 0, 1))
-        flat = srgb_to_linear(0.46 + (enc - 0.46) * 0.55).astype(np.float32)
+        flat = srgb_to_linear(squeeze_contrast(enc, 0.55)).astype(np.float32)
         p = model.predict(flat)
         out = np.clip(render_working(flat, p), 0, 1)
         spread_in = np.std(linear_to_srgb(_luminance(flat)))
