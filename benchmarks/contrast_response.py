@@ -7,9 +7,8 @@ uses.
 
 Each photo is flattened exactly as the "flat" step of
 :func:`~aienhance.train.degrade.camera_degradation` does — its sRGB-encoded values squeezed by
-a factor *k* around 0.46
-(:func:`~aienhance.train.degrade.squeeze_contrast`) — and saved as 8-bit; the model's suggestion is rendered through the
-product path. Reported per *k*: the ratio of the standard deviation of encoded luminance after
+a factor *k* around 0.46 (:func:`~aienhance.train.degrade.squeeze_contrast`) — and saved as
+8-bit; the model's suggestion is rendered through the product path. Reported per *k*: the ratio of the standard deviation of encoded luminance after
 and before the edit (a full undo gives the target's ratio, about 1/k), the share of photos
 whose ratio exceeds 1.1 (what the directional test asks of each sample photo), and the mean
 PSNR against the unflattened photo for no edit and for the model.

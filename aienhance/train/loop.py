@@ -59,8 +59,8 @@ from .degrade import (
     renderer_degradation,
 )
 
-__all__ = ["TrainConfig", "train", "make_samples", "make_batch", "SampleSource", "choose_shrink",
-           "bracket_exposure_hint"]
+__all__ = ["TrainConfig", "train", "make_samples", "make_batch", "SampleSource", "high_key_share",
+           "choose_shrink", "bracket_exposure_hint"]
 
 
 @dataclass
@@ -116,6 +116,10 @@ class TrainConfig:
     #: Chance that a clean sample gets sensor noise / JPEG compression too (its target stays
     #: neutral parameters), so artefacts are no cue that a photo needs an edit.
     p_clean_artefacts: float = 0.5
+    #: Extra draws of high-key photos as clean samples (:func:`high_key_share` ≥
+    #: :data:`HIGH_KEY_SHARE`): such a photo is drawn 1 + this many times as often, so that a
+    #: white ground is not taken for an over-exposed frame (0: every photo equally often).
+    clean_high_key_weight: float = 0.0
     init: str | None = None
     data: dict = field(default_factory=lambda: asdict(DataConfig()))
 
@@ -204,6 +208,17 @@ def bracket_exposure_hint(frame: np.ndarray, reference: np.ndarray, *,
     return float(np.clip(ev, _EXPOSURE.minimum, _EXPOSURE.maximum))
 
 
+#: sRGB code (8-bit) at or above which a pixel counts as white for :func:`high_key_share`.
+HIGH_KEY_CODE = 250
+#: Share of white pixels that makes a photo high-key (product shots, white grounds, snow).
+HIGH_KEY_SHARE = 0.1
+
+
+def high_key_share(u8: np.ndarray) -> float:
+    """Share of the pixels of an 8-bit sRGB image whose brightest channel is ≥ HIGH_KEY_CODE."""
+    return float(np.mean(u8.max(axis=-1) >= HIGH_KEY_CODE))
+
+
 @dataclass
 class SampleSource:
     """The training material a worker draws from: cached photos and bracket groups."""
@@ -211,6 +226,21 @@ class SampleSource:
     images: list[np.ndarray]                      # uint8 sRGB targets
     groups: list[list[np.ndarray]]                # uint8 sRGB frames per bracket group
     references: list[int]                         # well-exposed frame per group
+    #: Drawing probabilities of the photos as clean samples (made on first use).
+    clean_probabilities: np.ndarray | None = field(default=None, repr=False)
+
+
+def _draw_photo(source: SampleSource, cfg: TrainConfig, kind: str,
+                rng: np.random.Generator) -> np.ndarray:
+    """The photo of a clean, camera or renderer sample (high-key photos weighted up as clean
+    samples when ``cfg.clean_high_key_weight`` > 0; otherwise one uniform draw, as always)."""
+    if kind != "clean" or cfg.clean_high_key_weight <= 0:
+        return source.images[int(rng.integers(len(source.images)))]
+    if source.clean_probabilities is None:
+        high_key = np.array([high_key_share(im) >= HIGH_KEY_SHARE for im in source.images])
+        w = 1.0 + cfg.clean_high_key_weight * high_key
+        source.clean_probabilities = w / w.sum()
+    return source.images[int(rng.choice(len(source.images), p=source.clean_probabilities))]
 
 
 def _bracket_frame(frames: list[np.ndarray], ref: int, i: int, box, flip: bool,
@@ -254,8 +284,7 @@ def make_samples(source: SampleSource, cfg: TrainConfig, rng: np.random.Generato
         return [first, _bracket_frame(frames, ref, j, box, flip, cfg)]
     p_target = _NEUTRAL.copy()
     p_mask = np.zeros(VECTOR_SIZE, dtype=np.float32)
-    img = source.images[int(rng.integers(len(source.images)))]
-    linear = _to_linear(img)
+    linear = _to_linear(_draw_photo(source, cfg, kind, rng))
     target = _crop_working(linear, _crop_box(linear.shape, rng), flip)
     size = cfg.proxy_size
     if not cfg.degrade_full_size:
@@ -526,7 +555,12 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
     source = _load_source(train_photos, train_groups, cfg, cache_dir, log)
     val_source = _load_source(val_photos, val_groups, cfg, cache_dir, log)
     val_only_groups = [g for g in val_groups if g not in train_groups]
-    val_cfg = TrainConfig(**{**asdict(cfg), "batch": cfg.val_samples})
+    if cfg.clean_high_key_weight > 0:
+        n_high = sum(high_key_share(im) >= HIGH_KEY_SHARE for im in source.images)
+        log(f"high-key photos drawn {1 + cfg.clean_high_key_weight:g}x as clean samples: "
+            f"{n_high} of {len(source.images)}")
+    # validation keeps uniform draws, so its loss stays comparable across recipes
+    val_cfg = TrainConfig(**{**asdict(cfg), "batch": cfg.val_samples, "clean_high_key_weight": 0.0})
     val_batch = make_batch(val_source, val_cfg, 0, stream=1)
 
     model = ParamNet(cfg.width, cfg.hidden, cfg.n_stats)

@@ -112,3 +112,31 @@ def test_clean_samples_without_artefacts_are_the_quantised_target():
                       p_clean_artefacts=0.0)
     inp, target = make_batch(_flat_grey_source(), cfg, 0)[:2]
     assert np.abs(inp - target).max() < 1e-3
+
+
+def test_high_key_share_counts_white_pixels():
+    from aienhance.train.loop import high_key_share
+
+    img = np.full((10, 10, 3), 120, np.uint8)
+    assert high_key_share(img) == 0.0
+    img[:3, :, 0] = 250  # one bright channel is enough
+    assert high_key_share(img) == pytest.approx(0.3)
+
+
+def _clean_draws(weight: float, n: int = 600) -> float:
+    """Share of clean samples that come from the white-ground photo."""
+    from aienhance.train.loop import make_samples
+
+    white = np.full((80, 100, 3), 255, np.uint8)
+    white[30:50, 40:60] = 90  # a subject on a white ground
+    dark = np.full((80, 100, 3), 60, np.uint8)
+    source = SampleSource([white, dark, dark.copy(), dark.copy()], [], [])
+    cfg = TrainConfig(p_clean=1, p_camera=0, p_render=0, p_bracket=0, p_clean_artefacts=0,
+                      clean_high_key_weight=weight)
+    rng = np.random.default_rng(3)
+    return float(np.mean([make_samples(source, cfg, rng)[0][1].mean() > 0.3 for _ in range(n)]))
+
+
+def test_clean_high_key_weight_draws_white_grounds_more_often():
+    assert _clean_draws(0.0) == pytest.approx(0.25, abs=0.06)   # uniform over four photos
+    assert _clean_draws(5.0) == pytest.approx(6 / 9, abs=0.06)  # weight 1 + 5 against 1, 1, 1
