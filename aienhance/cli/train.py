@@ -82,6 +82,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clean-high-key", type=float, default=0.0,
                         help="draw high-key photos (>= 10 %% white pixels) 1 + this many times "
                              "as often as clean samples (white grounds are not over-exposure)")
+    parser.add_argument("--clean-low-key", type=float, default=0.0,
+                        help="the same for low-key photos (>= 10 %% pixels at or below code 20): "
+                             "a dark scene shot well is not under-exposure")
     parser.add_argument("--camera-cast", type=float, default=0.45,
                         help="chance of an illuminant cast in a camera-like sample (evaluation "
                              "uses 0.45)")
@@ -155,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         w_psnr=args.psnr_weight,
         w_lab=args.lab_weight, camera_exposure_ev=args.camera_exposure_ev,
         camera_contrast_p=args.camera_contrast, camera_cast_p=args.camera_cast,
-        clean_high_key_weight=args.clean_high_key,
+        clean_high_key_weight=args.clean_high_key, clean_low_key_weight=args.clean_low_key,
         p_clean_artefacts=args.clean_artefacts,
         degrade_full_size=not args.degrade_at_proxy,
         warmup=args.warmup, **mix,

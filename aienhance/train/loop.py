@@ -60,7 +60,7 @@ from .degrade import (
 )
 
 __all__ = ["TrainConfig", "train", "make_samples", "make_batch", "SampleSource", "high_key_share",
-           "choose_shrink", "bracket_exposure_hint"]
+           "low_key_share", "choose_shrink", "bracket_exposure_hint"]
 
 
 @dataclass
@@ -120,6 +120,9 @@ class TrainConfig:
     #: :data:`HIGH_KEY_SHARE`): such a photo is drawn 1 + this many times as often, so that a
     #: white ground is not taken for an over-exposed frame (0: every photo equally often).
     clean_high_key_weight: float = 0.0
+    #: The same for low-key photos (:func:`low_key_share` ≥ :data:`HIGH_KEY_SHARE`): a dark
+    #: scene shot well is not an under-exposed frame.
+    clean_low_key_weight: float = 0.0
     init: str | None = None
     data: dict = field(default_factory=lambda: asdict(DataConfig()))
 
@@ -210,13 +213,29 @@ def bracket_exposure_hint(frame: np.ndarray, reference: np.ndarray, *,
 
 #: sRGB code (8-bit) at or above which a pixel counts as white for :func:`high_key_share`.
 HIGH_KEY_CODE = 250
-#: Share of white pixels that makes a photo high-key (product shots, white grounds, snow).
+#: sRGB code (8-bit) at or below which a pixel counts as black for :func:`low_key_share`.
+LOW_KEY_CODE = 20
+#: Share of white (black) pixels that makes a photo high-key (low-key): product shots, white
+#: grounds and snow; night scenes and silhouettes.
 HIGH_KEY_SHARE = 0.1
 
 
 def high_key_share(u8: np.ndarray) -> float:
     """Share of the pixels of an 8-bit sRGB image whose brightest channel is ≥ HIGH_KEY_CODE."""
     return float(np.mean(u8.max(axis=-1) >= HIGH_KEY_CODE))
+
+
+def low_key_share(u8: np.ndarray) -> float:
+    """Share of the pixels of an 8-bit sRGB image whose brightest channel is ≤ LOW_KEY_CODE."""
+    return float(np.mean(u8.max(axis=-1) <= LOW_KEY_CODE))
+
+
+def _clean_weights(images: list[np.ndarray], cfg: TrainConfig) -> np.ndarray:
+    """Relative drawing weight of each photo as a clean sample: 1 for an ordinary photo,
+    1 + the high-key weight for a high-key one, else 1 + the low-key weight for a low-key one."""
+    high = np.array([high_key_share(im) >= HIGH_KEY_SHARE for im in images])
+    low = np.array([low_key_share(im) >= HIGH_KEY_SHARE for im in images])
+    return 1.0 + cfg.clean_high_key_weight * high + cfg.clean_low_key_weight * (low & ~high)
 
 
 @dataclass
@@ -232,13 +251,13 @@ class SampleSource:
 
 def _draw_photo(source: SampleSource, cfg: TrainConfig, kind: str,
                 rng: np.random.Generator) -> np.ndarray:
-    """The photo of a clean, camera or renderer sample (high-key photos weighted up as clean
-    samples when ``cfg.clean_high_key_weight`` > 0; otherwise one uniform draw, as always)."""
-    if kind != "clean" or cfg.clean_high_key_weight <= 0:
+    """The photo of a clean, camera or renderer sample (high- and low-key photos weighted up as
+    clean samples when ``cfg.clean_high_key_weight`` or ``cfg.clean_low_key_weight`` > 0;
+    otherwise one uniform draw, as always)."""
+    if kind != "clean" or (cfg.clean_high_key_weight <= 0 and cfg.clean_low_key_weight <= 0):
         return source.images[int(rng.integers(len(source.images)))]
     if source.clean_probabilities is None:
-        high_key = np.array([high_key_share(im) >= HIGH_KEY_SHARE for im in source.images])
-        w = 1.0 + cfg.clean_high_key_weight * high_key
+        w = _clean_weights(source.images, cfg)
         source.clean_probabilities = w / w.sum()
     return source.images[int(rng.choice(len(source.images), p=source.clean_probabilities))]
 
@@ -555,12 +574,13 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
     source = _load_source(train_photos, train_groups, cfg, cache_dir, log)
     val_source = _load_source(val_photos, val_groups, cfg, cache_dir, log)
     val_only_groups = [g for g in val_groups if g not in train_groups]
-    if cfg.clean_high_key_weight > 0:
-        n_high = sum(high_key_share(im) >= HIGH_KEY_SHARE for im in source.images)
-        log(f"high-key photos drawn {1 + cfg.clean_high_key_weight:g}x as clean samples: "
-            f"{n_high} of {len(source.images)}")
+    if cfg.clean_high_key_weight > 0 or cfg.clean_low_key_weight > 0:
+        w = _clean_weights(source.images, cfg)
+        log(f"clean samples: {int(np.sum(w > 1))} of {len(source.images)} photos are high- or "
+            f"low-key and drawn more often (mean weight {w.mean():.2f})")
     # validation keeps uniform draws, so its loss stays comparable across recipes
-    val_cfg = TrainConfig(**{**asdict(cfg), "batch": cfg.val_samples, "clean_high_key_weight": 0.0})
+    val_cfg = TrainConfig(**{**asdict(cfg), "batch": cfg.val_samples,
+                             "clean_high_key_weight": 0.0, "clean_low_key_weight": 0.0})
     val_batch = make_batch(val_source, val_cfg, 0, stream=1)
 
     model = ParamNet(cfg.width, cfg.hidden, cfg.n_stats)

@@ -111,11 +111,13 @@ def test_train_rejects_a_bad_mix_with_a_clear_error(tmp_path, capsys, mix, messa
 
 def test_train_mix_reaches_the_config(tmp_path):
     assert _train(tmp_path, "mixed", 1, "--mix", "clean=1,camera=0,render=0,bracket=0",
-                  "--camera-cast", "0.7", "--stats", "68", "--clean-high-key", "2") == 0
+                  "--camera-cast", "0.7", "--stats", "68", "--clean-high-key", "2",
+                  "--clean-low-key", "3") == 0
     card = json.loads((tmp_path / "models" / "mixed.json").read_text())
     assert card["config"]["p_clean"] == 1.0 and card["config"]["p_camera"] == 0.0
     assert card["config"]["camera_cast_p"] == 0.7 and card["config"]["n_stats"] == 68
     assert card["config"]["clean_high_key_weight"] == 2.0
+    assert card["config"]["clean_low_key_weight"] == 3.0
     assert card["interface"]["inputs"]["stats"] == "(batch, 68) float32"
 
 

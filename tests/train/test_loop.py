@@ -123,20 +123,37 @@ def test_high_key_share_counts_white_pixels():
     assert high_key_share(img) == pytest.approx(0.3)
 
 
-def _clean_draws(weight: float, n: int = 600) -> float:
-    """Share of clean samples that come from the white-ground photo."""
+def test_low_key_share_counts_black_pixels():
+    from aienhance.train.loop import low_key_share
+
+    img = np.full((10, 10, 3), 120, np.uint8)
+    assert low_key_share(img) == 0.0
+    img[:4] = 20
+    img[0, 0, 2] = 21  # one brighter channel is enough to leave the shadows
+    assert low_key_share(img) == pytest.approx(0.39)
+
+
+def _clean_draws(high: float = 0.0, low: float = 0.0, n: int = 600) -> tuple[float, float]:
+    """Shares of clean samples that come from the white-ground and from the night photo."""
     from aienhance.train.loop import make_samples
 
     white = np.full((80, 100, 3), 255, np.uint8)
     white[30:50, 40:60] = 90  # a subject on a white ground
-    dark = np.full((80, 100, 3), 60, np.uint8)
-    source = SampleSource([white, dark, dark.copy(), dark.copy()], [], [])
+    night = np.full((80, 100, 3), 5, np.uint8)
+    night[35:45, 45:55] = 200  # a lit window in the dark
+    plain = np.full((80, 100, 3), 150, np.uint8)
+    source = SampleSource([white, night, plain, plain.copy()], [], [])
     cfg = TrainConfig(p_clean=1, p_camera=0, p_render=0, p_bracket=0, p_clean_artefacts=0,
-                      clean_high_key_weight=weight)
+                      clean_high_key_weight=high, clean_low_key_weight=low)
     rng = np.random.default_rng(3)
-    return float(np.mean([make_samples(source, cfg, rng)[0][1].mean() > 0.3 for _ in range(n)]))
+    means = np.array([make_samples(source, cfg, rng)[0][1].mean() for _ in range(n)])
+    return float(np.mean(means > 0.6)), float(np.mean(means < 0.15))
 
 
-def test_clean_high_key_weight_draws_white_grounds_more_often():
-    assert _clean_draws(0.0) == pytest.approx(0.25, abs=0.06)   # uniform over four photos
-    assert _clean_draws(5.0) == pytest.approx(6 / 9, abs=0.06)  # weight 1 + 5 against 1, 1, 1
+def test_key_weights_draw_white_grounds_and_night_scenes_more_often():
+    white, night = _clean_draws()
+    assert white == pytest.approx(0.25, abs=0.06) and night == pytest.approx(0.25, abs=0.06)
+    white, night = _clean_draws(high=5.0)  # weight 1 + 5 against 1, 1, 1
+    assert white == pytest.approx(6 / 9, abs=0.06) and night == pytest.approx(1 / 9, abs=0.05)
+    white, night = _clean_draws(low=5.0)
+    assert night == pytest.approx(6 / 9, abs=0.06) and white == pytest.approx(1 / 9, abs=0.05)
