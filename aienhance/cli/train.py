@@ -85,6 +85,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clean-low-key", type=float, default=0.0,
                         help="the same for low-key photos (>= 10 %% pixels at or below code 20): "
                              "a dark scene shot well is not under-exposure")
+    parser.add_argument("--exposure-pairs", type=float, default=0.0,
+                        help="chance that a clean draw becomes a pair: the photo and a copy "
+                             "mis-exposed by up to ±--camera-exposure-ev, compared by the "
+                             "consistency loss (needs --consistency-weight > 0)")
     parser.add_argument("--camera-cast", type=float, default=0.45,
                         help="chance of an illuminant cast in a camera-like sample (evaluation "
                              "uses 0.45)")
@@ -159,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
         w_lab=args.lab_weight, camera_exposure_ev=args.camera_exposure_ev,
         camera_contrast_p=args.camera_contrast, camera_cast_p=args.camera_cast,
         clean_high_key_weight=args.clean_high_key, clean_low_key_weight=args.clean_low_key,
-        p_clean_artefacts=args.clean_artefacts,
+        p_clean_artefacts=args.clean_artefacts, p_exposure_pair=args.exposure_pairs,
         degrade_full_size=not args.degrade_at_proxy,
         warmup=args.warmup, **mix,
         data=asdict(DataConfig(shared=args.shared_data, reference=args.reference,

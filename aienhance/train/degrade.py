@@ -40,6 +40,7 @@ from ..render.colourspace import (
 __all__ = [
     "Degradation",
     "camera_degradation",
+    "exposure_degradation",
     "capture_artefacts",
     "renderer_degradation",
     "illuminant_cast_matrix",
@@ -288,6 +289,25 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
         if not {"exposure", "local"} & set(chosen):  # the only tone error: its curve undoes it
             rec.hints["tone_curve"] = inverse_tone_curve(undo)
     return capture_artefacts(x, rng, rec), rec
+
+
+def exposure_degradation(target: np.ndarray, rng: np.random.Generator, *,
+                         exposure_range_ev: float = 2.0) -> tuple[np.ndarray, Degradation]:
+    """Only a global exposure error, in linear light with the sensor's clipping, then the capture
+    artefacts of :func:`capture_artefacts`.
+
+    The error is uniform in ``±exposure_range_ev`` EV. Without clipping or noise its exact
+    inverse is the opposite exposure; otherwise that is recorded as a hint. Used for exposure
+    pairs (a photo and a mis-exposed copy of it, which should come out equally bright).
+    """
+    ev = float(rng.uniform(-exposure_range_ev, exposure_range_ev))
+    scaled = target.astype(np.float32) * np.float32(2.0 ** ev)
+    rec = Degradation(steps=[f"exposure {ev:+.2f}EV"])
+    if float(scaled.max()) <= 1.0:
+        rec.inverse["exposure_ev"] = -ev
+    else:
+        rec.hints["exposure_ev"] = -ev
+    return capture_artefacts(np.clip(scaled, 0.0, 1.0), rng, rec), rec
 
 
 def capture_artefacts(x: np.ndarray, rng: np.random.Generator,

@@ -55,6 +55,7 @@ from .data import (
 from .degrade import (
     camera_degradation,
     capture_artefacts,
+    exposure_degradation,
     quantise_srgb,
     renderer_degradation,
 )
@@ -123,6 +124,12 @@ class TrainConfig:
     #: The same for low-key photos (:func:`low_key_share` ≥ :data:`HIGH_KEY_SHARE`): a dark
     #: scene shot well is not an under-exposed frame.
     clean_low_key_weight: float = 0.0
+    #: Chance that a clean draw becomes an *exposure pair*: the photo itself (answer: no edit)
+    #: and a copy of the same crop mis-exposed by :func:`~aienhance.train.degrade.exposure_degradation`,
+    #: compared by the consistency loss like two bracket frames. Unlike real brackets, whose
+    #: well-exposed frames are mid-grey scenes, the pair's brightness is anchored to the photo's
+    #: own — high-key and low-key photos included.
+    p_exposure_pair: float = 0.0
     init: str | None = None
     data: dict = field(default_factory=lambda: asdict(DataConfig()))
 
@@ -314,14 +321,26 @@ def make_samples(source: SampleSource, cfg: TrainConfig, rng: np.random.Generato
             inp = capture_artefacts(target, rng)
         else:
             inp = quantise_srgb(target)
-        return [(_to_proxy(inp, size), _to_proxy(target, size), p_target, p_mask)]
+        clean = (_to_proxy(inp, size), _to_proxy(target, size), p_target, p_mask)
+        if cfg.p_exposure_pair <= 0 or rng.random() >= cfg.p_exposure_pair:
+            return [clean]
+        shifted, rec = exposure_degradation(target, rng,
+                                            exposure_range_ev=cfg.camera_exposure_ev)
+        return [clean, _degraded_sample(_to_proxy(shifted, size), clean[1], rec, cfg)]
     if kind == "camera":
         inp, rec = camera_degradation(target, rng, exposure_range_ev=cfg.camera_exposure_ev,
                                       contrast_probability=cfg.camera_contrast_p,
                                       cast_probability=cfg.camera_cast_p)
     else:
         inp, rec = renderer_degradation(target, rng)
-    inp, target = _to_proxy(inp, size), _to_proxy(target, size)
+    return [_degraded_sample(_to_proxy(inp, size), _to_proxy(target, size), rec, cfg)]
+
+
+def _degraded_sample(inp: np.ndarray, target: np.ndarray, rec, cfg: TrainConfig) -> tuple:
+    """(input, target, parameter target, mask) of a degraded sample: its record's exact inverse
+    at full weight and its hints at ``cfg.w_hint``."""
+    p_target = _NEUTRAL.copy()
+    p_mask = np.zeros(VECTOR_SIZE, dtype=np.float32)
     for name, value in rec.inverse.items():
         p_target[_INDEX[name]] = value
         p_mask[_INDEX[name]] = 1.0
@@ -329,7 +348,7 @@ def make_samples(source: SampleSource, cfg: TrainConfig, rng: np.random.Generato
         for name, value in rec.hints.items():
             p_target[_INDEX[name]] = value
             p_mask[_INDEX[name]] = cfg.w_hint
-    return [(inp, target, p_target, p_mask)]
+    return inp, target, p_target, p_mask
 
 
 def make_batch(source: SampleSource, cfg: TrainConfig, step: int, *, stream: int = 0

@@ -9,6 +9,7 @@ from aienhance.params import Params
 from aienhance.render.colourspace import REC2020_LUMINANCE
 from aienhance.train.degrade import (
     camera_degradation,
+    exposure_degradation,
     illuminant_cast_matrix,
     quantise_srgb,
     random_params,
@@ -177,3 +178,19 @@ def test_random_light_spans_the_protocol_and_its_white_balance_undoes_d65_exactl
     assert random_light(np.random.default_rng(1), strength=0.0) == (6500.0, 0.0)
     assert white_balance_of_light(6500.0, 0.0032) == {"temperature_k": 6500.0, "tint": 0.0}
     assert white_balance_of_light(3000.0, -0.05)["tint"] == -100.0   # clipped to the slider
+
+
+def test_exposure_degradation_changes_only_brightness_and_records_its_answer(photo):
+    kinds = set()
+    for seed in range(40):
+        out, rec = exposure_degradation(photo, np.random.default_rng(seed), exposure_range_ev=1.5)
+        ev = float(rec.steps[0].split()[1].rstrip("EV"))
+        assert abs(ev) <= 1.5
+        answer = {**rec.hints, **rec.inverse}
+        assert set(answer) == {"exposure_ev"} and answer["exposure_ev"] == pytest.approx(-ev, abs=0.006)
+        kinds.add("exact" if rec.inverse else "hint")
+        # unclipped pixels keep their chromaticity: the error is a gain in linear light
+        ok = (photo.max(axis=-1) * 2.0 ** ev < 0.9) & (photo.min(axis=-1) > 0.05)
+        gain = out[ok].mean(axis=0) / photo[ok].mean(axis=0)   # per channel (JPEG, noise)
+        np.testing.assert_allclose(gain, 2.0 ** ev, rtol=0.1)
+    assert kinds == {"exact", "hint"}  # clipped or noisy copies get a hint, clean ones the inverse

@@ -39,6 +39,26 @@ def test_without_consistency_there_are_no_pairs():
     assert np.all(pairs == -1)
 
 
+def test_exposure_pairs_are_a_clean_photo_and_its_mis_exposed_copy():
+    cfg = TrainConfig(batch=16, p_clean=1, p_camera=0, p_render=0, p_bracket=0,
+                      p_exposure_pair=1.0, p_clean_artefacts=0.0, w_consistency=1.0,
+                      w_hint=3.0)
+    inp, target, p_target, p_mask, pairs = make_batch(_source(), cfg, 0)
+    for k in range(0, 16, 2):
+        assert pairs[k] == pairs[k + 1] == k
+        np.testing.assert_array_equal(target[k], target[k + 1])
+        assert np.abs(inp[k] - target[k]).max() < 1e-3          # the photo itself: no edit
+        assert np.all(p_mask[k] == 1.0)
+        assert np.abs(inp[k + 1] - target[k + 1]).mean() > 1e-3  # its mis-exposed copy
+        assert np.count_nonzero(p_mask[k + 1]) == 1             # answer: an exposure only
+
+
+def test_exposure_pairs_off_by_default_leave_clean_draws_single():
+    cfg = TrainConfig(batch=8, p_clean=1, p_camera=0, p_render=0, p_bracket=0,
+                      w_consistency=1.0)
+    assert np.all(make_batch(_source(), cfg, 0)[4] == -1)
+
+
 def test_consistency_loss_is_the_mean_lightness_gap_of_each_pair():
     light = torch.zeros(5, 4, 4)
     light[0], light[1], light[2], light[3], light[4] = 30.0, 50.0, 70.0, 60.0, 10.0
