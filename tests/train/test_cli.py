@@ -109,15 +109,23 @@ def test_train_rejects_a_bad_mix_with_a_clear_error(tmp_path, capsys, mix, messa
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("share", ["-0.1", "1.5", "nan"])
+def test_train_rejects_an_exposure_pair_share_outside_zero_to_one(tmp_path, capsys, share):
+    assert _train(tmp_path, "bad", 1, "--exposure-pairs", share) != 0
+    assert "--exposure-pairs must be a share from 0 to 1" in capsys.readouterr().err
+
+
 def test_train_mix_reaches_the_config(tmp_path):
     assert _train(tmp_path, "mixed", 1, "--mix", "clean=1,camera=0,render=0,bracket=0",
                   "--camera-cast", "0.7", "--stats", "68", "--clean-high-key", "2",
-                  "--clean-low-key", "3") == 0
+                  "--clean-low-key", "3", "--exposure-pairs", "0.4",
+                  "--consistency-weight", "0.1") == 0
     card = json.loads((tmp_path / "models" / "mixed.json").read_text())
     assert card["config"]["p_clean"] == 1.0 and card["config"]["p_camera"] == 0.0
     assert card["config"]["camera_cast_p"] == 0.7 and card["config"]["n_stats"] == 68
     assert card["config"]["clean_high_key_weight"] == 2.0
     assert card["config"]["clean_low_key_weight"] == 3.0
+    assert card["config"]["p_exposure_pair"] == 0.4
     assert card["interface"]["inputs"]["stats"] == "(batch, 68) float32"
 
 
