@@ -146,7 +146,8 @@ def run(args: argparse.Namespace) -> int:
         raise AienhanceError(f"--proxy-size must be a multiple of {PROXY_MULTIPLE} from {lo} to "
                              f"{hi} pixels, got {args.proxy_size}")
     if not 0.0 <= args.exposure_pairs <= 1.0:
-        raise AienhanceError(f"--exposure-pairs must be a share from 0 to 1, got {args.exposure_pairs}")
+        raise AienhanceError("--exposure-pairs must be a share from 0 to 1, "
+                             f"got {args.exposure_pairs}")
     sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
     unknown = set(sources) - {"debian", "skimage", "shared"}
     if unknown:

@@ -180,6 +180,11 @@ def _jpeg(linear: np.ndarray, quality: int) -> np.ndarray:
         return srgb8_to_working(np.asarray(im.convert("RGB")))
 
 
+def _sensor_exposure(x: np.ndarray, ev: float) -> np.ndarray:
+    """An exposure error of ``ev`` EV in linear light, clipped at 1 as a sensor clips."""
+    return np.clip(x * 2.0 ** ev, 0.0, 1.0)
+
+
 def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
                        strength: float = 1.0, exposure_range_ev: float = 2.0,
                        contrast_probability: float = 0.4, cast_probability: float = 0.45
@@ -254,7 +259,7 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
             rec.steps.append(f"tones shadows {s_ev:+.2f}EV highlights {h_ev:+.2f}EV")
     if "exposure" in chosen:
         ev = float(rng.uniform(-exposure_range_ev, exposure_range_ev) * strength)
-        x = np.clip(x * 2.0 ** ev, 0.0, 1.0)  # the sensor clips
+        x = _sensor_exposure(x, ev)
         rec.steps.append(f"exposure {ev:+.2f}EV")
         if chosen == ["exposure"]:
             rec.inverse["exposure_ev"] = -ev
@@ -301,13 +306,13 @@ def exposure_degradation(target: np.ndarray, rng: np.random.Generator, *,
     pairs (a photo and a mis-exposed copy of it, which should come out equally bright).
     """
     ev = float(rng.uniform(-exposure_range_ev, exposure_range_ev))
-    scaled = target.astype(np.float32) * np.float32(2.0 ** ev)
+    x = _sensor_exposure(target.astype(np.float32), ev)
     rec = Degradation(steps=[f"exposure {ev:+.2f}EV"])
-    if float(scaled.max()) <= 1.0:
+    if float(target.max()) * 2.0 ** ev <= 1.0:  # nothing clipped: the opposite exposure undoes it
         rec.inverse["exposure_ev"] = -ev
     else:
         rec.hints["exposure_ev"] = -ev
-    return capture_artefacts(np.clip(scaled, 0.0, 1.0), rng, rec), rec
+    return capture_artefacts(x, rng, rec), rec
 
 
 def capture_artefacts(x: np.ndarray, rng: np.random.Generator,

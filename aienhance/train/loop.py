@@ -125,8 +125,8 @@ class TrainConfig:
     #: scene shot well is not an under-exposed frame.
     clean_low_key_weight: float = 0.0
     #: Chance that a clean draw becomes an *exposure pair*: the photo itself (answer: no edit)
-    #: and a copy of the same crop mis-exposed by :func:`~aienhance.train.degrade.exposure_degradation`,
-    #: compared by the consistency loss like two bracket frames. Unlike real brackets, whose
+    #: and a copy of the same crop mis-exposed by
+    #: :func:`~aienhance.train.degrade.exposure_degradation`, compared by the consistency loss like two bracket frames. Unlike real brackets, whose
     #: well-exposed frames are mid-grey scenes, the pair's brightness is anchored to the photo's
     #: own — high-key and low-key photos included.
     p_exposure_pair: float = 0.0
@@ -308,20 +308,18 @@ def make_samples(source: SampleSource, cfg: TrainConfig, rng: np.random.Generato
         j = int(rng.integers(len(frames) - 1))
         j += j >= i
         return [first, _bracket_frame(frames, ref, j, box, flip, cfg)]
-    p_target = _NEUTRAL.copy()
-    p_mask = np.zeros(VECTOR_SIZE, dtype=np.float32)
     linear = _to_linear(_draw_photo(source, cfg, kind, rng))
     target = _crop_working(linear, _crop_box(linear.shape, rng), flip)
     size = cfg.proxy_size
     if not cfg.degrade_full_size:
         target = _to_proxy(target, size)
-    if kind == "clean":
-        p_mask[:] = 1.0
+    if kind == "clean":  # answer: every control neutral, at full weight
         if cfg.p_clean_artefacts > 0 and rng.random() < cfg.p_clean_artefacts:
             inp = capture_artefacts(target, rng)
         else:
             inp = quantise_srgb(target)
-        clean = (_to_proxy(inp, size), _to_proxy(target, size), p_target, p_mask)
+        clean = (_to_proxy(inp, size), _to_proxy(target, size), _NEUTRAL.copy(),
+                 np.ones(VECTOR_SIZE, dtype=np.float32))
         if cfg.p_exposure_pair <= 0 or rng.random() >= cfg.p_exposure_pair:
             return [clean]
         shifted, rec = exposure_degradation(target, rng,
