@@ -16,7 +16,12 @@ white and saved as 8-bit (the exposure step of
    ``aienhance eval`` renders it) and the rms error of its exposure against ``−e``.
 3. **How far brightness alone gets.** The exposure that gives the input the mean log luminance
    of the median validation photo: its rms error is the natural spread of good photos'
-   brightness, which a blind estimator must see through from content alone.
+   brightness, which a blind estimator must see through from content alone. And the best
+   estimator that knows *only* the input's brightness: the least-squares line from the input's
+   mean log luminance to the needed exposure, each photo predicted by a line fitted on the
+   others (leave-one-out). With Gaussian brightness of spread σ_t and an error of spread σ_e it
+   reaches σ_t·σ_e / √(σ_t² + σ_e²); whatever a model does better than that it reads from the
+   content.
 
 Both are also split by kind of target: ../shared/data/README.md warns that ImageNet and BSDS500
 photos are "ordinary consumer shots, often imperfectly exposed", while the wallpapers, Kodak,
@@ -44,6 +49,16 @@ CONSUMER = ("imagenet_samples", "bsds500")
 def _kind(path: str) -> str:
     return "consumer (ImageNet, BSDS500)" if any(f"/{c}/" in path for c in CONSUMER) \
         else "curated (wallpapers, Kodak, Sun80, Urban100, …)"
+
+
+def _leave_one_out_line_errors(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Error of predicting each ``y[i]`` by the least-squares line through the other points."""
+    errors = np.empty(len(x))
+    for i in range(len(x)):
+        keep = np.arange(len(x)) != i
+        slope, intercept = np.polyfit(x[keep], y[keep], 1)
+        errors[i] = slope * x[i] + intercept - y[i]
+    return errors
 
 
 def main() -> None:
@@ -85,6 +100,7 @@ def main() -> None:
         needed.append(-e)
     reference = float(np.median(targets))
     brightness_err = [reference - x - n for x, n in zip(inputs, needed)]
+    line_err = _leave_one_out_line_errors(np.asarray(inputs), np.asarray(needed))
 
     print(f"{len(photos)} validation photos, one pure exposure error each "
           f"(U(−2, 2) EV, seed {args.seed}), 256 px, model `{args.model or 'shipped'}`\n")
@@ -99,14 +115,17 @@ def main() -> None:
           f"| {np.mean(model_psnr):.2f} |")
     print(f"| brightness only (input to the median photo's mean log luminance) | "
           f"{np.sqrt(np.mean(np.square(brightness_err))):.2f} | – |")
+    print(f"| brightness only, best line (least squares, leave-one-out) | "
+          f"{np.sqrt(np.mean(np.square(line_err))):.2f} | – |")
     rms = lambda v, sel: float(np.sqrt(np.mean(np.square(np.asarray(v)[sel]))))  # noqa: E731
     print("\n| targets | photos | brightness spread, std (EV) | model's rms exposure error (EV) "
-          "| brightness-only rms error (EV) | model PSNR (dB) |")
-    print("|---|---:|---:|---:|---:|---:|")
+          "| brightness-only rms error (EV) | best line's rms error (EV) | model PSNR (dB) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for kind in sorted(set(kinds)):
         sel = np.asarray([k == kind for k in kinds])
         print(f"| {kind} | {sel.sum()} | {np.std(np.asarray(targets)[sel]):.2f} | "
               f"{rms(model_err, sel):.2f} | {rms(brightness_err, sel):.2f} | "
+              f"{rms(line_err, sel):.2f} | "
               f"{np.mean(np.asarray(model_psnr)[sel]):.2f} |")
     spread = np.std(targets)
     print(f"\nGood photos' mean log2 luminance: std {spread:.2f} EV across the {len(photos)} "

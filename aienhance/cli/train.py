@@ -14,85 +14,92 @@ from dataclasses import asdict, fields
 
 from ..errors import AienhanceError
 from ..model.features import N_STATS, STAT_COUNTS
+from ..train.data import DataConfig
+from ..train.loop import TrainConfig
+
+#: The defaults of every option are :class:`TrainConfig`'s and :class:`DataConfig`'s (one
+#: definition of the recipe).
+_D = TrainConfig()
+_DATA = DataConfig()
 
 NAME = "train"
 HELP = "train the parameter model, export it to ONNX and write its model card"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--name", default="aienhance-base", help="model name (file stem)")
-    parser.add_argument("--steps", type=int, default=4000)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--seed", type=int, default=20261122)
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--width", type=int, default=24,
+    parser.add_argument("--name", default=_D.name, help="model name (file stem)")
+    parser.add_argument("--steps", type=int, default=_D.steps)
+    parser.add_argument("--batch", type=int, default=_D.batch)
+    parser.add_argument("--seed", type=int, default=_D.seed)
+    parser.add_argument("--lr", type=float, default=_D.lr, help="peak learning rate (cosine decay)")
+    parser.add_argument("--width", type=int, default=_D.width,
                         help="channels of the encoder's first stage (later stages 2x, 4x, 4x)")
-    parser.add_argument("--hidden", type=int, default=256, help="width of the MLP trunk")
-    parser.add_argument("--proxy-size", type=int, default=64,
+    parser.add_argument("--hidden", type=int, default=_D.hidden, help="width of the MLP trunk")
+    parser.add_argument("--proxy-size", type=int, default=_D.proxy_size,
                         help="side of the square proxy the network reads, pixels (a multiple "
                              "of 32 from 32 to 256)")
     parser.add_argument("--stats", type=int, default=None, choices=STAT_COUNTS,
                         help="how many leading global statistics the network reads (default: "
                              "all; 68 leaves out the illuminant estimates, for ablations)")
-    parser.add_argument("--threads", type=int, default=1,
+    parser.add_argument("--threads", type=int, default=_D.threads,
                         help="torch threads (1 is fastest on a shared 2-core machine)")
-    parser.add_argument("--workers", type=int, default=1, help="batch-making processes")
+    parser.add_argument("--workers", type=int, default=_D.workers, help="batch-making processes")
     parser.add_argument("--run-dir", default="runs/aienhance-base",
                         help="checkpoints, config and log of this run")
     parser.add_argument("--out-dir", default=None,
                         help="where the .onnx and .json card go (default: aienhance/models)")
     parser.add_argument("--resume", action="store_true", help="continue from the run's checkpoint")
-    parser.add_argument("--data-dir", default="data", help="ignored folder for fetched photos")
-    parser.add_argument("--shared-data", default="/work/shared/data",
+    parser.add_argument("--data-dir", default=_DATA.local, help="ignored folder for fetched photos")
+    parser.add_argument("--shared-data", default=_DATA.shared,
                         help="the shared photo folder (MANIFEST.csv, sice/)")
-    parser.add_argument("--reference", default="/work/shared/reference",
+    parser.add_argument("--reference", default=_DATA.reference,
                         help="folder holding training_photos.csv")
-    parser.add_argument("--sources", default="debian,skimage,shared",
+    parser.add_argument("--sources", default=",".join(_D.sources),
                         help="comma-separated subset of debian, skimage, shared")
     parser.add_argument("--no-brackets", action="store_true", help="do not use SICE pairs")
     parser.add_argument("--no-fetch", action="store_true", help="do not download Debian photos")
     parser.add_argument("--permissive-only", action="store_true",
                         help="train only on commercially usable photos (Debian, skimage, Kodak)")
     parser.add_argument("--max-photos", type=int, default=None, help="cap (CI runs)")
-    parser.add_argument("--val-every", type=int, default=250)
+    parser.add_argument("--val-every", type=int, default=_D.val_every)
     parser.add_argument("--init", default=None,
                         help="start from these weights, a best.pt of an earlier run or an exported .onnx "
                              "model such as models/aienhance-base.onnx: fine-tuning")
-    parser.add_argument("--hint-weight", type=float, default=0.0,
+    parser.add_argument("--hint-weight", type=float, default=_D.w_hint,
                         help="weight of approximate parameter targets (illuminant casts)")
-    parser.add_argument("--consistency-weight", type=float, default=0.0,
+    parser.add_argument("--consistency-weight", type=float, default=_D.w_consistency,
                         help="weight of the bracket consistency loss (two exposures of a scene "
                              "should come out equally bright); > 0 draws bracket frames in pairs")
-    parser.add_argument("--l1-weight", type=float, default=1.0,
+    parser.add_argument("--l1-weight", type=float, default=_D.w_l1,
                         help="weight of the mean absolute sRGB error (a median-like target)")
-    parser.add_argument("--mse-weight", type=float, default=0.0,
+    parser.add_argument("--mse-weight", type=float, default=_D.w_mse,
                         help="weight of the mean squared sRGB error (what PSNR measures; a "
                              "mean-like target where the input is ambiguous)")
-    parser.add_argument("--psnr-weight", type=float, default=0.0,
+    parser.add_argument("--psnr-weight", type=float, default=_D.w_psnr,
                         help="weight of the negative per-image PSNR / 10 (log of each image's "
                              "mean squared sRGB error, floored at 40 dB): the mean PSNR that "
                              "aienhance eval reports")
-    parser.add_argument("--lab-weight", type=float, default=1.0,
+    parser.add_argument("--lab-weight", type=float, default=_D.w_lab,
                         help="weight of the mean CIELAB colour difference (ΔE76 / 100)")
-    parser.add_argument("--camera-exposure-ev", type=float, default=2.0,
+    parser.add_argument("--camera-exposure-ev", type=float, default=_D.camera_exposure_ev,
                         help="range ±EV of the camera-like exposure errors (evaluation uses 2)")
-    parser.add_argument("--camera-contrast", type=float, default=0.4,
+    parser.add_argument("--camera-contrast", type=float, default=_D.camera_contrast_p,
                         help="chance of a haze / flat-contrast / lifted-blacks error in a "
                              "camera-like sample (evaluation uses 0.4)")
-    parser.add_argument("--clean-high-key", type=float, default=0.0,
+    parser.add_argument("--clean-high-key", type=float, default=_D.clean_high_key_weight,
                         help="draw high-key photos (>= 10 %% white pixels) 1 + this many times "
                              "as often as clean samples (white grounds are not over-exposure)")
-    parser.add_argument("--clean-low-key", type=float, default=0.0,
+    parser.add_argument("--clean-low-key", type=float, default=_D.clean_low_key_weight,
                         help="the same for low-key photos (>= 10 %% pixels at or below code 20): "
                              "a dark scene shot well is not under-exposure")
-    parser.add_argument("--exposure-pairs", type=float, default=0.0,
+    parser.add_argument("--exposure-pairs", type=float, default=_D.p_exposure_pair,
                         help="chance that a clean draw becomes a pair: the photo and a copy "
                              "mis-exposed by up to ±--camera-exposure-ev, compared by the "
                              "consistency loss (needs --consistency-weight > 0)")
-    parser.add_argument("--camera-cast", type=float, default=0.45,
+    parser.add_argument("--camera-cast", type=float, default=_D.camera_cast_p,
                         help="chance of an illuminant cast in a camera-like sample (evaluation "
                              "uses 0.45)")
-    parser.add_argument("--clean-artefacts", type=float, default=0.5,
+    parser.add_argument("--clean-artefacts", type=float, default=_D.p_clean_artefacts,
                         help="chance that a clean sample gets sensor noise / JPEG compression "
                              "(its answer stays: no edit)")
     parser.add_argument("--degrade-at-proxy", action="store_true",
@@ -102,8 +109,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="sample mix, e.g. clean=0.2,camera=0.4,render=0.13,bracket=0.27 "
                              "(shares of clean photos, camera-like and renderer degradations "
                              "and real bracket pairs; normalised)")
-    parser.add_argument("--warmup", type=int, default=100)
-    parser.add_argument("--checkpoint-every", type=int, default=100)
+    parser.add_argument("--warmup", type=int, default=_D.warmup)
+    parser.add_argument("--checkpoint-every", type=int, default=_D.checkpoint_every)
     parser.add_argument("--card-markdown", default=None,
                         help="also write the model card as Markdown (e.g. docs/model_card.md)")
 
@@ -135,8 +142,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         raise AienhanceError("training needs torch: pip install 'aienhance[train]'") from None
     from ..model.runtime import MODELS_DIR
-    from ..train.data import DataConfig
-    from ..train.loop import TrainConfig, train
+    from ..train.loop import train
 
     from ..model.features import PROXY_SIZE_RANGE
     from ..model.network import PROXY_MULTIPLE

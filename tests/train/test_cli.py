@@ -129,6 +129,21 @@ def test_train_mix_reaches_the_config(tmp_path):
     assert card["interface"]["inputs"]["stats"] == "(batch, 68) float32"
 
 
+def test_train_defaults_are_the_configs_defaults(trained):
+    """An option left out means TrainConfig's default: the recipe is defined once."""
+    from dataclasses import asdict
+
+    from aienhance.train.loop import TrainConfig
+
+    card = json.loads((trained / "models" / "ci.json").read_text())
+    given = {"name", "steps", "batch", "sources", "use_brackets", "workers", "val_every",
+             "checkpoint_every", "data"}
+    defaults = json.loads(json.dumps(asdict(TrainConfig())))
+    differing = {k: (card["config"][k], v) for k, v in defaults.items()
+                 if k not in given and card["config"][k] != v}
+    assert not differing
+
+
 def test_card_markdown_lists_licences_and_lineage(trained):
     from aienhance.train.export import card_markdown
 
