@@ -145,7 +145,10 @@ def card_markdown(card: dict) -> str:
         f"({card['interface']['features']}); output: {card['interface']['outputs']['params']}",
         f"- training: {card['training']['steps']} steps of batch {card['config']['batch']}, "
         f"best validation step {card['training']['best_step']}, "
-        f"{card['training']['machine']}",
+        f"{card['training']['machine']}"
+        + (f", {card['training']['seconds_this_session'] / 60:.1f} minutes of training "
+           "(the last session of the run)" if card["training"].get("seconds_this_session")
+           else ""),
         f"- shrink towards neutral: alpha = {card.get('shrink', {}).get('alpha', 1.0)} "
         "(chosen on validation photos)",
         "",

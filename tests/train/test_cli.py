@@ -151,6 +151,8 @@ def test_card_markdown_lists_licences_and_lineage(trained):
     text = card_markdown(card)
     assert "## Training data and licences" in text and "skimage" in text
     assert "## Lineage" not in text  # a single run has none
+    minutes = card["training"]["seconds_this_session"] / 60
+    assert f"{minutes:.1f} minutes of training" in text
     card["training"]["lineage"] = [
         {"run": "runs/a", "steps": 100, "lr": 0.002, "hint_weight": 0.0, "note": "from scratch"},
         {"run": "runs/b", "steps": 50, "lr": 0.0005, "hint_weight": 3.0, "note": "fine-tuned"}]

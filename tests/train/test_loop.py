@@ -78,8 +78,10 @@ def _identity_edit_loss(**weights):
     from aienhance.render.colourspace import linear_to_srgb
     from aienhance.train.loop import compute_loss
 
-    cfg = TrainConfig(batch=6, p_clean=0, p_camera=1, p_render=0, p_bracket=0, w_l1=0,
-                      w_lab=0, w_param=0, w_reg=0, loss_size=16, **weights)
+    only = dict(w_l1=0.0, w_mse=0.0, w_psnr=0.0, w_lab=0.0, w_param=0.0, w_reg=0.0, w_hint=0.0,
+                w_consistency=0.0) | weights
+    cfg = TrainConfig(batch=6, p_clean=0, p_camera=1, p_render=0, p_bracket=0, loss_size=16,
+                      **only)
     batch = make_batch(_source(), cfg, 3)
     loss, terms = compute_loss(ParamNet(), batch, cfg)
     small = [torch.clamp(torch.movedim(resize_area(torch.as_tensor(b), 16), -3, -1), 0, 1)
