@@ -2,7 +2,7 @@
 
 Needs the ``train`` extra (torch CPU, onnx, scikit-image). Seeded and resumable::
 
-    aienhance train --steps 4000 --run-dir runs/base            # full run
+    aienhance train --run-dir runs/base                         # full run (TrainConfig's recipe)
     aienhance train --resume --run-dir runs/base                # continue after an interruption
     aienhance train --steps 3 --batch 4 --sources skimage --no-brackets --out-dir /tmp/m  # CI
 """

@@ -71,7 +71,8 @@ class TrainConfig:
     The defaults are one full run from scratch of the recipe the shipped model's last
     fine-tunes arrived at (docs/experiments.md): squared error beside L1 and ΔE, parameter hints,
     more flat-contrast errors and casts, high- and low-key photos drawn more often as clean
-    samples, 12,000 steps — about 80 minutes on one core of this machine.
+    samples, 12,000 steps — 76 minutes on one thread of this machine (two runs side by side,
+    docs/experiments.md, 2026-12-07).
     """
 
     name: str = "aienhance-base"
