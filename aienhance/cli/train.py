@@ -2,15 +2,19 @@
 
 Needs the ``train`` extra (torch CPU, onnx, scikit-image). Seeded and resumable::
 
-    aienhance train --run-dir runs/base                         # full run (TrainConfig's recipe)
+    aienhance train --run-dir runs/base        # full run (TrainConfig's recipe) -> runs/base/models
     aienhance train --resume --run-dir runs/base                # continue after an interruption
     aienhance train --steps 3 --batch 4 --sources skimage --no-brackets --out-dir /tmp/m  # CI
+
+The model goes to ``<run-dir>/models`` unless ``--out-dir`` says otherwise; the shipped model in
+``aienhance/models`` is only replaced by naming that folder (or copying the files there).
 """
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import asdict, fields
+from pathlib import Path
 
 from ..errors import AienhanceError
 from ..model.features import N_STATS, STAT_COUNTS
@@ -47,7 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", default="runs/aienhance-base",
                         help="checkpoints, config and log of this run")
     parser.add_argument("--out-dir", default=None,
-                        help="where the .onnx and .json card go (default: aienhance/models)")
+                        help="where the .onnx and .json card go (default: <run-dir>/models; "
+                             "the shipped model in aienhance/models is replaced only when this "
+                             "names that folder)")
     parser.add_argument("--resume", action="store_true", help="continue from the run's checkpoint")
     parser.add_argument("--data-dir", default=_DATA.local, help="ignored folder for fetched photos")
     parser.add_argument("--shared-data", default=_DATA.shared,
@@ -109,6 +115,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="sample mix, e.g. clean=0.2,camera=0.4,render=0.13,bracket=0.27 "
                              "(shares of clean photos, camera-like and renderer degradations "
                              "and real bracket pairs; normalised)")
+    parser.add_argument("--ema-decay", type=float, default=_D.ema_decay,
+                        help="validate and export a moving average of the weights with this "
+                             "decay per step (0.999: about the last 1000 steps; 0: off)")
     parser.add_argument("--warmup", type=int, default=_D.warmup)
     parser.add_argument("--checkpoint-every", type=int, default=_D.checkpoint_every)
     parser.add_argument("--card-markdown", default=None,
@@ -141,7 +150,6 @@ def run(args: argparse.Namespace) -> int:
         import torch  # noqa: F401
     except ImportError:
         raise AienhanceError("training needs torch: pip install 'aienhance[train]'") from None
-    from ..model.runtime import MODELS_DIR
     from ..train.loop import train
 
     from ..model.features import PROXY_SIZE_RANGE
@@ -151,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
     if not (lo <= args.proxy_size <= hi and args.proxy_size % PROXY_MULTIPLE == 0):
         raise AienhanceError(f"--proxy-size must be a multiple of {PROXY_MULTIPLE} from {lo} to "
                              f"{hi} pixels, got {args.proxy_size}")
+    if not 0.0 <= args.ema_decay < 1.0:
+        raise AienhanceError(f"--ema-decay must be from 0 (off) to below 1, got {args.ema_decay}")
     if not 0.0 <= args.exposure_pairs <= 1.0:
         raise AienhanceError("--exposure-pairs must be a share from 0 to 1, "
                              f"got {args.exposure_pairs}")
@@ -174,15 +184,14 @@ def run(args: argparse.Namespace) -> int:
         clean_high_key_weight=args.clean_high_key, clean_low_key_weight=args.clean_low_key,
         p_clean_artefacts=args.clean_artefacts, p_exposure_pair=args.exposure_pairs,
         degrade_full_size=not args.degrade_at_proxy,
-        warmup=args.warmup, **mix,
+        warmup=args.warmup, ema_decay=args.ema_decay, **mix,
         data=asdict(DataConfig(shared=args.shared_data, reference=args.reference,
                                local=args.data_dir)),
     ).items() if k in known})
-    card = train(cfg, run_dir=args.run_dir, out_dir=args.out_dir or MODELS_DIR,
+    out_dir = args.out_dir or str(Path(args.run_dir) / "models")
+    card = train(cfg, run_dir=args.run_dir, out_dir=out_dir,
                  resume=args.resume, fetch=not args.no_fetch)
     if args.card_markdown:
-        from pathlib import Path
-
         from ..train.export import card_markdown
 
         Path(args.card_markdown).write_text(card_markdown(card))

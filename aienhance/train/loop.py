@@ -20,9 +20,10 @@ One step:
    bracket scene, drawn as a pair with the same crop, should come out equally bright.
 
 Batches are made in a worker process while the main process trains; the batch of a step depends
-only on the seed and the step, so a resumed run (``--resume``) continues identically.
-Checkpoints (model, optimiser, step, best validation) are written atomically every
-``checkpoint_every`` steps. Validation uses photos carved out of the *training* split (never the
+only on the seed and the step. Checkpoints (model, optimiser, step, best validation, the weight
+average of ``ema_decay``, torch's random state for dropout) are written atomically every
+``checkpoint_every`` steps, so a resumed run (``--resume``) continues bit for bit as if it had
+not stopped. Validation uses photos carved out of the *training* split (never the
 held-out evaluation photos).
 """
 
@@ -33,6 +34,7 @@ import json
 import os
 import platform
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,6 +44,7 @@ import numpy as np
 
 from ..model.features import N_STATS, PROXY_SIZE
 from ..params import CONTROLS, VECTOR_SIZE, Params, params_to_vector
+from .averaging import WeightAverage
 from .data import (
     BracketGroup,
     DataConfig,
@@ -137,6 +140,10 @@ class TrainConfig:
     #: well-exposed frames are mid-grey scenes, the pair's brightness is anchored to the photo's
     #: own — high-key and low-key photos included.
     p_exposure_pair: float = 0.0
+    #: Validate, keep and export an exponential moving average of the weights with this decay
+    #: per step (:class:`~aienhance.train.averaging.WeightAverage`; 0.999 ≈ the last 1000
+    #: steps); 0: the weights after the last step, as runs before 2026-12-07 (seventh session).
+    ema_decay: float = 0.0
     init: str | None = None
     data: dict = field(default_factory=lambda: asdict(DataConfig()))
 
@@ -618,28 +625,38 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
 
     start, history, best = 0, [], {"val_loss": float("inf"), "step": -1}
     ckpt = run_dir / "checkpoint.pt"
-    if resume and ckpt.exists():
-        state = torch.load(ckpt, weights_only=False)
+    state = torch.load(ckpt, weights_only=False) if resume and ckpt.exists() else None
+    if state is not None:
         model.load_state_dict(state["model"])
         optimiser.load_state_dict(state["optimiser"])
         start, history, best = state["step"], state["history"], state["best"]
         log(f"resumed from step {start}")
-    if not (resume and ckpt.exists()) and cfg.init:
+    elif cfg.init:
         model.load_state_dict(_initial_weights(cfg))
         log(f"initialised from {cfg.init}")
+    average = WeightAverage(model, cfg.ema_decay) if cfg.ema_decay > 0 else None
+    if average is not None and state is not None and state.get("average"):
+        average.load_state_dict(state["average"])
     (run_dir / "config.json").write_text(json.dumps(asdict(cfg), indent=2, default=str))
 
+    def kept_weights() -> dict:
+        """The weights a run validates, keeps as best.pt and exports."""
+        return average.averaged_state() if average is not None else model.state_dict()
+
     def validate() -> dict:
-        model.eval()
-        with torch.no_grad():
-            _, terms = compute_loss(model, val_batch, cfg)
+        with average.applied(model) if average is not None else nullcontext():
+            model.eval()
+            with torch.no_grad():
+                _, terms = compute_loss(model, val_batch, cfg)
         model.train()
         return terms
 
     t0, done = time.time(), start
     model.train()
     if start < cfg.steps:
-        batches = _worker_batches(source, cfg, start, cfg.steps)
+        batches = _worker_batches(source, cfg, start, cfg.steps)  # draws from torch's RNG
+        if state is not None and "torch_rng" in state:  # dropout continues where it stopped
+            torch.set_rng_state(state["torch_rng"])
         for step in range(start, cfg.steps):
             batch = next(batches)
             for group in optimiser.param_groups:
@@ -649,6 +666,8 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
+            if average is not None:
+                average.update(model)
             done = step + 1
             if step % 20 == 0 or done == cfg.steps:
                 rate = (done - start) / max(time.time() - t0, 1e-9)
@@ -662,14 +681,18 @@ def train(cfg: TrainConfig, *, run_dir: str | os.PathLike, out_dir: str | os.Pat
                                                               val.items()))
                 if val["loss"] < best["val_loss"]:
                     best = {"val_loss": val["loss"], "step": done, "val": val}
-                    _save_atomic(model.state_dict(), run_dir / "best.pt")
+                    _save_atomic(kept_weights(), run_dir / "best.pt")
             if done % cfg.checkpoint_every == 0 or last:
                 _save_atomic({"model": model.state_dict(), "optimiser": optimiser.state_dict(),
                               "step": done, "history": history, "best": best,
+                              "average": average.state_dict() if average is not None else None,
+                              "torch_rng": torch.get_rng_state(),
                               "config": asdict(cfg)}, ckpt)
     seconds = time.time() - t0
     if (run_dir / "best.pt").exists():
         model.load_state_dict(torch.load(run_dir / "best.pt", weights_only=True))
+    elif average is not None:
+        model.load_state_dict(kept_weights())
     model.eval()
     shrink_batches = [make_batch(val_source, val_cfg, k, stream=2) for k in range(2)]
     alpha, shrink_losses = choose_shrink(model, shrink_batches, cfg)

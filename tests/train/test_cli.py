@@ -207,3 +207,73 @@ def test_train_rejects_a_proxy_size_the_network_cannot_take(tmp_path, capsys, si
     assert _train(tmp_path, "bad-size", 1, "--proxy-size", size) != 0
     assert "--proxy-size must be a multiple of 32 from 32 to 256" in capsys.readouterr().err
     assert not (tmp_path / "run-bad-size").exists()
+
+
+def test_train_without_out_dir_writes_into_the_run_not_over_the_shipped_model(tmp_path):
+    from aienhance.model.runtime import MODELS_DIR
+
+    shipped = {p.name: p.read_bytes() for p in MODELS_DIR.glob("aienhance-base.*")}
+    assert main(["train", "--steps", "1", "--batch", "4", "--sources", "skimage",
+                 "--no-brackets", "--no-fetch", "--workers", "0", "--val-every", "1",
+                 "--data-dir", str(tmp_path / "data"), "--run-dir", str(tmp_path / "run")]) == 0
+    assert (tmp_path / "run" / "models" / "aienhance-base.onnx").stat().st_size > 100_000
+    assert (tmp_path / "run" / "models" / "aienhance-base.json").exists()
+    assert {p.name: p.read_bytes() for p in MODELS_DIR.glob("aienhance-base.*")} == shipped
+
+
+class _CutOff(Exception):
+    pass
+
+
+def _ema_config(tmp):
+    from dataclasses import asdict
+
+    from aienhance.train.data import DataConfig
+    from aienhance.train.loop import TrainConfig
+
+    return TrainConfig(name="ema", steps=4, batch=4, sources=("skimage",), use_brackets=False,
+                       workers=0, val_every=4, checkpoint_every=1, ema_decay=0.9,
+                       data=asdict(DataConfig(local=str(tmp / "data"))))
+
+
+def test_weight_average_is_kept_exported_and_survives_a_cut_off(trained):
+    """An interrupted and resumed run ends with the same average (and model) as one straight run;
+    best.pt and the export are the averaged weights, not the last step's."""
+    import torch
+
+    from aienhance.train.loop import train
+
+    cfg = _ema_config(trained)
+    train(cfg, run_dir=trained / "ema-straight", out_dir=trained / "ema-straight",
+          fetch=False, log=lambda *a: None)
+
+    def cut_at_last_validation(line):
+        if line.startswith("validation at step 4"):
+            raise _CutOff
+
+    with pytest.raises(_CutOff):
+        train(cfg, run_dir=trained / "ema-cut", out_dir=trained / "ema-cut", fetch=False,
+              log=cut_at_last_validation)
+    assert torch.load(trained / "ema-cut" / "checkpoint.pt", weights_only=False)["step"] == 3
+    train(cfg, run_dir=trained / "ema-cut", out_dir=trained / "ema-cut", resume=True,
+          fetch=False, log=lambda *a: None)
+
+    x = np.random.default_rng(2).random((64, 64, 3)).astype(np.float32) * 0.6
+    a = load_model(trained / "ema-straight" / "ema.onnx").predict_vector(x)
+    b = load_model(trained / "ema-cut" / "ema.onnx").predict_vector(x)
+    np.testing.assert_array_equal(a, b)  # bit for bit: weights, average and dropout resume
+
+    state = torch.load(trained / "ema-straight" / "checkpoint.pt", weights_only=False)
+    best = torch.load(trained / "ema-straight" / "best.pt", weights_only=True)
+    assert state["average"]["updates"] == 4
+    for k, v in best.items():
+        torch.testing.assert_close(v, state["average"]["shadow"][k])
+    assert any(not torch.equal(v, state["model"][k]) for k, v in best.items())
+    card = json.loads((trained / "ema-straight" / "ema.json").read_text())
+    assert card["config"]["ema_decay"] == 0.9
+
+
+@pytest.mark.parametrize("decay", ["1", "-0.1", "nan"])
+def test_train_rejects_an_ema_decay_outside_zero_to_one(tmp_path, capsys, decay):
+    assert _train(tmp_path, "bad", 1, "--ema-decay", decay) != 0
+    assert "--ema-decay must be from 0" in capsys.readouterr().err
