@@ -74,8 +74,8 @@ class TrainConfig:
     The defaults are one full run from scratch of the recipe the shipped model's last
     fine-tunes arrived at (docs/experiments.md): squared error beside L1 and ΔE, parameter hints,
     more flat-contrast errors and casts, high- and low-key photos drawn more often as clean
-    samples, 12,000 steps — 76 minutes on one thread of this machine (two runs side by side,
-    docs/experiments.md, 2026-12-07).
+    samples, 12,000 steps, exporting the moving average of the weights — 76–83 minutes on one
+    thread of this machine (two runs side by side, docs/experiments.md, 2026-12-07).
     """
 
     name: str = "aienhance-base"
@@ -142,8 +142,9 @@ class TrainConfig:
     p_exposure_pair: float = 0.0
     #: Validate, keep and export an exponential moving average of the weights with this decay
     #: per step (:class:`~aienhance.train.averaging.WeightAverage`; 0.999 ≈ the last 1000
-    #: steps); 0: the weights after the last step, as runs before 2026-12-07 (seventh session).
-    ema_decay: float = 0.0
+    #: steps; on two seeds it lost no validation measure and won some, docs/experiments.md,
+    #: seventh session); 0: the weights after the last step, as every run before it.
+    ema_decay: float = 0.999
     init: str | None = None
     data: dict = field(default_factory=lambda: asdict(DataConfig()))
 
