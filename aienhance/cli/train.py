@@ -105,6 +105,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--camera-cast", type=float, default=_D.camera_cast_p,
                         help="chance of an illuminant cast in a camera-like sample (evaluation "
                              "uses 0.45)")
+    parser.add_argument("--camera-cast-blue", type=float, default=_D.camera_cast_blue,
+                        help="chance that a cast's light is bluer than 6500 K (default: the "
+                             "evaluation's draw, uniform in mired over 2500-12000 K, ~22 %%)")
     parser.add_argument("--clean-artefacts", type=float, default=_D.p_clean_artefacts,
                         help="chance that a clean sample gets sensor noise / JPEG compression "
                              "(its answer stays: no edit)")
@@ -161,6 +164,9 @@ def run(args: argparse.Namespace) -> int:
                              f"{hi} pixels, got {args.proxy_size}")
     if not 0.0 <= args.ema_decay < 1.0:
         raise AienhanceError(f"--ema-decay must be from 0 (off) to below 1, got {args.ema_decay}")
+    if args.camera_cast_blue is not None and not 0.0 <= args.camera_cast_blue <= 1.0:
+        raise AienhanceError("--camera-cast-blue must be a share from 0 to 1, "
+                             f"got {args.camera_cast_blue}")
     if not 0.0 <= args.exposure_pairs <= 1.0:
         raise AienhanceError("--exposure-pairs must be a share from 0 to 1, "
                              f"got {args.exposure_pairs}")
@@ -181,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
         w_psnr=args.psnr_weight,
         w_lab=args.lab_weight, camera_exposure_ev=args.camera_exposure_ev,
         camera_contrast_p=args.camera_contrast, camera_cast_p=args.camera_cast,
+        camera_cast_blue=args.camera_cast_blue,
         clean_high_key_weight=args.clean_high_key, clean_low_key_weight=args.clean_low_key,
         p_clean_artefacts=args.clean_artefacts, p_exposure_pair=args.exposure_pairs,
         degrade_full_size=not args.degrade_at_proxy,

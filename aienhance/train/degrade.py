@@ -124,13 +124,22 @@ def _cast_matrix(temperature_k: float, duv: float) -> np.ndarray:
     return (m / white_luminance).astype(np.float32)
 
 
-def random_light(rng: np.random.Generator, strength: float = 1.0) -> tuple[float, float]:
+def random_light(rng: np.random.Generator, strength: float = 1.0,
+                 blue_share: float | None = None) -> tuple[float, float]:
     """A random light ``(temperature_k, duv)`` as issue 3's illuminant casts draw it.
 
     Uniform in mired between 2500 K and 12000 K, Duv ~ N(0, 0.006) clipped to ±0.02; ``strength``
-    < 1 pulls both towards 6500 K and Duv 0.
+    < 1 pulls both towards 6500 K and Duv 0. ``blue_share`` (training only) draws the light
+    from the blue side of 6500 K (6500–12000 K, uniform in mired) with that chance and from the
+    warm side (2500–6500 K) otherwise; ``None`` is the protocol's single draw, in which about
+    22 % of the lights are bluer than 6500 K.
     """
-    t = 1e6 / rng.uniform(1e6 / 12000.0, 1e6 / 2500.0)
+    if blue_share is None:
+        t = 1e6 / rng.uniform(1e6 / 12000.0, 1e6 / 2500.0)
+    elif rng.random() < blue_share:
+        t = 1e6 / rng.uniform(1e6 / 12000.0, 1e6 / 6500.0)
+    else:
+        t = 1e6 / rng.uniform(1e6 / 6500.0, 1e6 / 2500.0)
     t = 6500.0 + (t - 6500.0) * strength if strength < 1 else t
     duv = float(np.clip(rng.normal(0.0, 0.006), -0.02, 0.02)) * strength
     return t, duv
@@ -187,7 +196,8 @@ def _sensor_exposure(x: np.ndarray, ev: float) -> np.ndarray:
 
 def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
                        strength: float = 1.0, exposure_range_ev: float = 2.0,
-                       contrast_probability: float = 0.4, cast_probability: float = 0.45
+                       contrast_probability: float = 0.4, cast_probability: float = 0.45,
+                       cast_blue_share: float | None = None
                        ) -> tuple[np.ndarray, Degradation]:
     """Degrade linear Rec.2020 ``target (H, W, 3)`` with 1–4 random physical errors.
 
@@ -209,6 +219,9 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
     cast_probability
         Chance of an illuminant cast (0.45 is the evaluation protocol; training may show more).
         The cast's own draws come before the other errors', so changing it re-draws them.
+    cast_blue_share
+        Chance that a cast's light is bluer than 6500 K (see :func:`random_light`; ``None``, the
+        evaluation protocol, draws the light uniformly in mired over 2500–12000 K).
 
     Returns
     -------
@@ -225,7 +238,7 @@ def camera_degradation(target: np.ndarray, rng: np.random.Generator, *,
         chosen = [kinds[int(rng.integers(len(kinds)))]]
 
     if "cast" in chosen:
-        t, duv = random_light(rng, strength)
+        t, duv = random_light(rng, strength, cast_blue_share)
         x = x @ illuminant_cast_matrix(t, duv).T
         rec.steps.append(f"cast {t:.0f}K duv {duv:+.4f}")
         rec.hints.update(white_balance_of_light(t, duv))

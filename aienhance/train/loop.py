@@ -119,6 +119,8 @@ class TrainConfig:
     camera_exposure_ev: float = 2.0
     camera_contrast_p: float = 0.8
     camera_cast_p: float = 0.6
+    #: Chance that a camera-like cast is bluer than 6500 K (None: the protocol's draw, ~22 %).
+    camera_cast_blue: float | None = None
     #: Degrade the crop at the cached photo's resolution, then resample input and target to the
     #: proxy — as ``aienhance eval`` (256 px) and real photos (megapixels) reach the network, so
     #: noise and JPEG blocks are as attenuated as they will be. False: degrade the proxy itself
@@ -343,7 +345,8 @@ def make_samples(source: SampleSource, cfg: TrainConfig, rng: np.random.Generato
     if kind == "camera":
         inp, rec = camera_degradation(target, rng, exposure_range_ev=cfg.camera_exposure_ev,
                                       contrast_probability=cfg.camera_contrast_p,
-                                      cast_probability=cfg.camera_cast_p)
+                                      cast_probability=cfg.camera_cast_p,
+                                      cast_blue_share=cfg.camera_cast_blue)
     else:
         inp, rec = renderer_degradation(target, rng)
     return [_degraded_sample(_to_proxy(inp, size), _to_proxy(target, size), rec, cfg)]

@@ -277,3 +277,9 @@ def test_weight_average_is_kept_exported_and_survives_a_cut_off(trained):
 def test_train_rejects_an_ema_decay_outside_zero_to_one(tmp_path, capsys, decay):
     assert _train(tmp_path, "bad", 1, "--ema-decay", decay) != 0
     assert "--ema-decay must be from 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("share", ["1.5", "-0.1", "nan"])
+def test_train_rejects_a_blue_cast_share_outside_zero_to_one(tmp_path, capsys, share):
+    assert _train(tmp_path, "bad", 1, "--camera-cast-blue", share) != 0
+    assert "--camera-cast-blue must be a share from 0 to 1" in capsys.readouterr().err

@@ -180,6 +180,40 @@ def test_random_light_spans_the_protocol_and_its_white_balance_undoes_d65_exactl
     assert white_balance_of_light(3000.0, -0.05)["tint"] == -100.0   # clipped to the slider
 
 
+def test_random_light_can_draw_more_blue_lights_for_training():
+    from aienhance.train.degrade import random_light
+
+    def kelvins(share, n=2000):
+        return np.array([random_light(np.random.default_rng(s), blue_share=share)[0]
+                         for s in range(n)])
+
+    protocol = kelvins(None)
+    assert 0.17 < np.mean(protocol > 6500.0) < 0.27          # ~22 % of the mired range
+    assert np.array_equal(protocol, [random_light(np.random.default_rng(s))[0]
+                                     for s in range(2000)])   # None is the protocol's draw
+    half = kelvins(0.5)
+    assert 0.46 < np.mean(half > 6500.0) < 0.54
+    assert 2500.0 <= half.min() and half.max() <= 12000.0
+    blue, warm = kelvins(1.0, 300), kelvins(0.0, 300)
+    assert np.all((blue >= 6500.0) & (blue <= 12000.0)) and blue.max() > 10000.0
+    assert np.all((warm >= 2500.0) & (warm <= 6500.0)) and warm.min() < 3000.0
+
+
+def test_camera_degradation_casts_follow_the_blue_share(photo):
+    from aienhance.train.degrade import camera_degradation
+
+    def lights(share):
+        out = []
+        for seed in range(200):
+            _, rec = camera_degradation(photo, np.random.default_rng(seed), cast_probability=1.0,
+                                        cast_blue_share=share)
+            out += [float(st.split()[1][:-1]) for st in rec.steps if st.startswith("cast")]
+        return np.array(out)
+
+    assert np.mean(lights(None) > 6500.0) < 0.35
+    assert np.mean(lights(0.9) > 6500.0) > 0.8
+
+
 def test_exposure_degradation_changes_only_brightness_and_records_its_answer(photo):
     kinds = set()
     for seed in range(40):
