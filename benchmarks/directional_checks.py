@@ -14,8 +14,8 @@ thresholds and on the same working-space proxy, to the **validation split** (loa
 how much of the error the model takes back: the mean and median exposure gained (a full undo
 is +1.5 EV) and the median temperature gained, in mired of the correction (a full undo of the
 9000 K light from a neutral suggestion is 1e6/6500 − 1e6/9000 ≈ 42.7 mired). With several
-models, each after the first is compared with the first, photo by photo (paired bootstrap,
-95 % interval of the difference of means, seed 0).
+models, each after the first is compared with the first, photo by photo
+(:func:`aienhance.evaluate.compare.paired_bootstrap`, 95 % interval, as compare_evals.py).
 """
 
 from __future__ import annotations
@@ -44,14 +44,6 @@ def respond(model, x: np.ndarray) -> tuple[float, float, tuple[bool, bool]]:
     return gained_ev, gained_mired, passes
 
 
-def paired_interval(a: np.ndarray, b: np.ndarray, draws: int = 2000) -> tuple[float, float, float]:
-    """Mean of ``b − a`` and its 95 % paired-bootstrap interval."""
-    d = np.asarray(b, np.float64) - np.asarray(a, np.float64)
-    rng = np.random.default_rng(0)
-    means = d[rng.integers(0, len(d), (draws, len(d)))].mean(axis=1)
-    return float(d.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", action="append", default=None,
@@ -59,6 +51,7 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=156, help="validation photos")
     args = parser.parse_args()
 
+    from aienhance.evaluate.compare import paired_bootstrap
     from aienhance.evaluate.harness import _load_target
     from aienhance.model.runtime import load_model
     from aienhance.suggest import proxy_of
@@ -99,7 +92,7 @@ def main() -> None:
         print("| model (B) | EV gained, darkened | mired gained, blue cast | blue cast pass share |")
         print("|---|---|---|---|")
         for name, (ev, mired, blue) in zip(names[1:], measured[1:]):
-            cells = [paired_interval(a, b) for a, b in zip(measured[0], (ev, mired, blue))]
+            cells = [paired_bootstrap(a, b) for a, b in zip(measured[0], (ev, mired, blue))]
             print(f"| `{name}` | " + " | ".join(
                 f"{m:+.2f} [{lo:+.2f}, {hi:+.2f}]" for m, lo, hi in cells) + " |")
 

@@ -8,20 +8,16 @@ session.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from aienhance.model import load_model
 
-_ROOT = Path(__file__).resolve().parents[2]
 PHOTOS = 60
 
 
 @pytest.fixture(scope="module")
-def responses():
+def responses(directional_checks):
     from aienhance.evaluate.harness import _load_target
     from aienhance.suggest import proxy_of
     from aienhance.train.data import DataConfig, discover_photos
@@ -30,12 +26,8 @@ def responses():
     validation = _split(discover_photos(DataConfig(sources=("shared",))), [], TrainConfig())[1]
     if len(validation) < PHOTOS:
         pytest.skip(f"needs {PHOTOS} validation photos of ../shared/data, found {len(validation)}")
-    spec = importlib.util.spec_from_file_location(
-        "directional_checks", _ROOT / "benchmarks" / "directional_checks.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
     model = load_model()
-    return [bench.respond(model, proxy_of(_load_target(p.path, 256)))
+    return [directional_checks.respond(model, proxy_of(_load_target(p.path, 256)))
             for p in validation[:PHOTOS]]
 
 
