@@ -16,6 +16,10 @@ is +1.5 EV) and the median temperature gained, in mired of the correction (a ful
 9000 K light from a neutral suggestion is 1e6/6500 − 1e6/9000 ≈ 42.7 mired). With several
 models, each after the first is compared with the first, photo by photo
 (:func:`aienhance.evaluate.compare.paired_bootstrap`, 95 % interval, as compare_evals.py).
+
+``--response`` adds the white balance's response to a pure cast of each of several lights
+(3000–12,000 K) on the first 80 of those photos: the mean change of the suggested temperature,
+in mired, against the change a full undo needs (1e6/6500 − 1e6/T), and its share.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import numpy as np
 _ROOT = Path(__file__).resolve().parents[1]
 DARKEN_EV = 1.5
 CAST_K = 9000.0
+RESPONSE_LIGHTS_K = (3000.0, 4000.0, 5000.0, 8000.0, 9000.0, 12000.0)
+RESPONSE_PHOTOS = 80
 
 
 def respond(model, x: np.ndarray) -> tuple[float, float, tuple[bool, bool]]:
@@ -44,11 +50,26 @@ def respond(model, x: np.ndarray) -> tuple[float, float, tuple[bool, bool]]:
     return gained_ev, gained_mired, passes
 
 
+def cast_response(model, proxies, lights_k=RESPONSE_LIGHTS_K) -> list[tuple[float, float]]:
+    """(mean mired gained, mired a full undo needs) for a pure cast of each light (Duv 0)."""
+    from aienhance.train.degrade import illuminant_cast_matrix
+
+    base = np.array([1e6 / model.predict(x).temperature_k for x in proxies])
+    out = []
+    for light in lights_k:
+        matrix = illuminant_cast_matrix(light, 0.0).T
+        cast = np.array([1e6 / model.predict(x @ matrix).temperature_k for x in proxies])
+        out.append((float(np.mean(base - cast)), 1e6 / 6500.0 - 1e6 / light))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", action="append", default=None,
                         help="model path (repeatable; default: the shipped model)")
     parser.add_argument("--photos", type=int, default=156, help="validation photos")
+    parser.add_argument("--response", action="store_true",
+                        help="also print the response to pure casts of several lights")
     args = parser.parse_args()
 
     from aienhance.evaluate.compare import paired_bootstrap
@@ -71,8 +92,9 @@ def main() -> None:
           + " | ".join(f"{p.stem} (EV, mired)" for p in samples) + " |")
     print("|---|---:|---:|---:|---:|" + "---|" * len(samples))
     names = args.model or ["shipped"]
+    models = [load_model(n) for n in args.model or [None]]
     measured = []
-    for name, model in zip(names, [load_model(n) for n in args.model or [None]]):
+    for name, model in zip(names, models):
         rows = [respond(model, x) for x in proxies]
         ev = np.array([r[0] for r in rows])
         mired = np.array([r[1] for r in rows])
@@ -95,6 +117,20 @@ def main() -> None:
             cells = [paired_bootstrap(a, b) for a, b in zip(measured[0], (ev, mired, blue))]
             print(f"| `{name}` | " + " | ".join(
                 f"{m:+.2f} [{lo:+.2f}, {hi:+.2f}]" for m, lo, hi in cells) + " |")
+
+    if args.response:
+        subset = proxies[:RESPONSE_PHOTOS]
+        print(f"\nResponse to a pure cast, {len(subset)} validation photos: mean mired gained "
+              "(share of a full undo)\n")
+        print("| model | " + " | ".join(f"{k:.0f} K" for k in RESPONSE_LIGHTS_K) + " |")
+        print("|---|" + "---:|" * len(RESPONSE_LIGHTS_K))
+        rows = cast_response(models[0], subset)
+        print("| a full undo | " + " | ".join(f"{need:+.0f}" for _, need in rows) + " |")
+        for name, model in zip(names, models):
+            label = name if name == "shipped" else f"`{name}`"
+            cells = cast_response(model, subset)
+            print(f"| {label} | " + " | ".join(
+                f"{got:+.0f} ({got / need:.0%})" for got, need in cells) + " |")
 
 
 if __name__ == "__main__":

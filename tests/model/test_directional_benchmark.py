@@ -29,3 +29,20 @@ def test_response_matches_the_directional_tests(directional_checks, photos):
         # a warmer setting for a bluer light is a positive gain in mired of correction
         assert (gained_mired > 0) == (blue.temperature_k > base.temperature_k)
 
+
+
+def test_cast_response_is_the_mean_mired_change(directional_checks, photos):
+    model = load_model()
+    lights = (3000.0, 9000.0)
+    rows = directional_checks.cast_response(model, photos, lights)
+    assert len(rows) == len(lights)
+    for (got, need), light in zip(rows, lights):
+        matrix = illuminant_cast_matrix(light, 0.0).T
+        per_photo = [1e6 / model.predict(x).temperature_k
+                     - 1e6 / model.predict(x @ matrix).temperature_k for x in photos]
+        assert got == pytest.approx(sum(per_photo) / len(per_photo))
+        assert need == pytest.approx(1e6 / 6500.0 - 1e6 / light)
+    # a warm light needs a cooler setting (negative mired gain), a blue one a warmer setting
+    assert rows[0][1] < 0 < rows[1][1]
+    # the shipped model does move its white balance the right way for a strong warm light
+    assert rows[0][0] < 0
