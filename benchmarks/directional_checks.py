@@ -52,14 +52,16 @@ def respond(model, x: np.ndarray) -> tuple[float, float, tuple[bool, bool]]:
 
 def cast_response(model, proxies, lights_k=RESPONSE_LIGHTS_K) -> list[tuple[float, float]]:
     """(mean mired gained, mired a full undo needs) for a pure cast of each light (Duv 0)."""
+    from aienhance.params import Params
     from aienhance.train.degrade import illuminant_cast_matrix
 
+    neutral_mired = 1e6 / Params().temperature_k
     base = np.array([1e6 / model.predict(x).temperature_k for x in proxies])
     out = []
     for light in lights_k:
         matrix = illuminant_cast_matrix(light, 0.0).T
         cast = np.array([1e6 / model.predict(x @ matrix).temperature_k for x in proxies])
-        out.append((float(np.mean(base - cast)), 1e6 / 6500.0 - 1e6 / light))
+        out.append((float(np.mean(base - cast)), neutral_mired - 1e6 / light))
     return out
 
 
@@ -124,11 +126,10 @@ def main() -> None:
               "(share of a full undo)\n")
         print("| model | " + " | ".join(f"{k:.0f} K" for k in RESPONSE_LIGHTS_K) + " |")
         print("|---|" + "---:|" * len(RESPONSE_LIGHTS_K))
-        rows = cast_response(models[0], subset)
-        print("| a full undo | " + " | ".join(f"{need:+.0f}" for _, need in rows) + " |")
-        for name, model in zip(names, models):
+        responses = [cast_response(model, subset) for model in models]
+        print("| a full undo | " + " | ".join(f"{need:+.0f}" for _, need in responses[0]) + " |")
+        for name, cells in zip(names, responses):
             label = name if name == "shipped" else f"`{name}`"
-            cells = cast_response(model, subset)
             print(f"| {label} | " + " | ".join(
                 f"{got:+.0f} ({got / need:.0%})" for got, need in cells) + " |")
 

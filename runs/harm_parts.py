@@ -13,6 +13,7 @@ from aienhance.suggest import proxy_of
 from aienhance.train.data import DataConfig, discover_photos
 from aienhance.train.loop import TrainConfig, _split
 
+NEUTRAL = Params()
 GROUPS = {"white balance": ("temperature_k", "tint"), "exposure": ("exposure_ev",)}
 val = _split(discover_photos(DataConfig()), [], TrainConfig())[1]
 targets = [_load_target(p.path, 256) for p in val]
@@ -26,9 +27,10 @@ for name in sys.argv[1:]:
         cells = [delta_e2000(_render(t, p), t)]
         for fields in GROUPS.values():
             cells.append(delta_e2000(_render(t, dataclasses.replace(
-                Params(), **{f: getattr(p, f) for f in fields})), t))
-        cells.append(delta_e2000(_render(t, dataclasses.replace(p, temperature_k=6500.0, tint=0.0)), t))
-        cells.append(abs(1e6 / p.temperature_k - 1e6 / 6500.0))
+                NEUTRAL, **{f: getattr(p, f) for f in fields})), t))
+        cells.append(delta_e2000(_render(t, dataclasses.replace(
+            p, temperature_k=NEUTRAL.temperature_k, tint=NEUTRAL.tint)), t))
+        cells.append(abs(1e6 / p.temperature_k - 1e6 / NEUTRAL.temperature_k))
         rows.append(cells)
     m = np.mean(rows, axis=0)
     print(f"| `{name}` | " + " | ".join(f"{v:.2f}" for v in m[:-1]) + f" | {m[-1]:.1f} |")

@@ -30,7 +30,6 @@ def test_response_matches_the_directional_tests(directional_checks, photos):
         assert (gained_mired > 0) == (blue.temperature_k > base.temperature_k)
 
 
-
 def test_cast_response_is_the_mean_mired_change(directional_checks, photos):
     model = load_model()
     lights = (3000.0, 9000.0)
