@@ -38,6 +38,7 @@ __all__ = [
     "fetch_debian_photos",
     "discover_photos",
     "discover_brackets",
+    "is_commercially_usable",
     "is_held_out",
     "load_srgb",
     "resize_linear",
@@ -73,8 +74,13 @@ SHARED_TARGET_FOLDERS = (
     "bsds500",
 )
 
-#: Licences that allow commercial use (for the "permissive only" model option).
+#: Sources whose licences allow commercial use (for the "permissive only" model option).
 PERMISSIVE_SOURCES = ("debian", "skimage", "kodak24", "sklearn")
+
+#: Licence phrases that bar commercial use or leave it unclear; a photo of a permissive source
+#: whose licence says one of them is left out as well (opencv-doc's test photos of unclear
+#: provenance, skimage's Middlebury stereo pair).
+RESTRICTED_LICENCE_MARKERS = ("research use", "non-commercial", "by-nc", "unclear", "no licence")
 
 #: Percentage of photos (and SICE scenes) held out for evaluation.
 HELD_OUT_PERCENT = 10
@@ -114,6 +120,17 @@ class DataConfig:
     reference: str = "/work/shared/reference"
     local: str = "data"
     sources: tuple[str, ...] = field(default=("debian", "skimage", "shared"))
+
+
+def is_commercially_usable(photo: Photo) -> bool:
+    """Whether ``photo`` may train a model for commercial users (``--permissive-only``).
+
+    Its source must be one of :data:`PERMISSIVE_SOURCES` and its licence must not name any of
+    :data:`RESTRICTED_LICENCE_MARKERS` (case-insensitive).
+    """
+    licence = photo.licence.lower()
+    return (photo.source in PERMISSIVE_SOURCES
+            and not any(marker in licence for marker in RESTRICTED_LICENCE_MARKERS))
 
 
 def is_held_out(key: str, percent: int = HELD_OUT_PERCENT) -> bool:

@@ -163,14 +163,22 @@ def card_markdown(card: dict) -> str:
     ]
     for name, entry in sorted(data["manifest"].items()):
         lines.append(f"| {name} | {entry['photos']} | {'; '.join(entry['licences'])} |")
-    lines += [
-        "",
-        "Several sources are licensed for non-commercial research only (SICE, ImageNet, BSDS500, "
-        "research benchmarks without a stated licence): this model inherits those restrictions. "
-        "`aienhance train --permissive-only` trains on the commercially usable sources only "
-        "(Debian packages: GPL/LGPL/CC-BY(-SA)/CC0 terms apply; skimage; Kodak; scikit-learn).",
-        "",
-    ]
+    if card["config"].get("permissive_only"):
+        licence_note = (
+            "Trained with `aienhance train --permissive-only`: only photos whose licences allow "
+            "commercial use (Debian packages, where GPL/LGPL/CC-BY(-SA)/CC0 terms apply; "
+            "skimage; Kodak; scikit-learn). Photos of unclear or research-only licence and the "
+            "SICE brackets were left out, so this model inherits no non-commercial restriction; "
+            "check the listed terms (attribution, share-alike) against your use.")
+    else:
+        licence_note = (
+            "Several sources are licensed for non-commercial research only (SICE, ImageNet, "
+            "BSDS500, research benchmarks without a stated licence): this model inherits those "
+            "restrictions. `aienhance train --permissive-only` trains on the commercially usable "
+            "sources only (Debian packages: GPL/LGPL/CC-BY(-SA)/CC0 terms apply; skimage; Kodak; "
+            "scikit-learn; photos of unclear or research-only licence are left out, and so are "
+            "the SICE brackets).")
+    lines += ["", licence_note, ""]
     lineage = card["training"].get("lineage") or []
     if lineage:
         lines += ["## Lineage", "",

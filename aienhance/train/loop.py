@@ -492,9 +492,9 @@ def choose_shrink(model: Any, batches: list[tuple], cfg: TrainConfig) -> tuple[f
 def _split(photos: list[Photo], groups: list[BracketGroup], cfg: TrainConfig):
     train_photos = [p for p in photos if not p.held_out]
     if cfg.permissive_only:
-        from .data import PERMISSIVE_SOURCES
+        from .data import is_commercially_usable
 
-        train_photos = [p for p in train_photos if p.source in PERMISSIVE_SOURCES]
+        train_photos = [p for p in train_photos if is_commercially_usable(p)]
     if cfg.max_photos:
         train_photos = train_photos[: cfg.max_photos]
     val = [p for p in train_photos if is_held_out("validation:" + p.sha256)]

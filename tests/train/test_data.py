@@ -110,3 +110,37 @@ def test_bracket_scenes_split_into_training_and_validation():
     for name in ("sice/x", "sice/y", "sice/z", "sice/w"):
         one = [BracketGroup(name, ("a",), ("0",), 0, held_out=False)]
         assert _split(photos, one, TrainConfig())[2] == one
+
+
+def test_permissive_only_keeps_commercially_usable_photos_and_no_brackets():
+    from aienhance.train.data import BracketGroup, Photo, is_commercially_usable
+    from aienhance.train.loop import TrainConfig, _split
+
+    def photo(i, source, licence):
+        return Photo(f"p{i}", f"/x/{i}.png", source, licence, f"{i:064x}")
+
+    usable = [photo(0, "kodak24", "Kodak PhotoCD set (released for unrestricted use)"),
+              photo(1, "debian", "CC0-1.0 (Debian lomiri-wallpapers-16.04)"),
+              photo(2, "skimage", "CC0 (Rachel Michetti) (scikit-image 0.25)"),
+              photo(3, "sklearn", "CC BY 2.0 (scikit-learn sample images)")]
+    restricted = [photo(4, "skimage", "Middlebury stereo 2014 (research use)"),
+                  photo(5, "debian", "Apache-2.0/BSD (package-level); images of mixed/unclear "
+                                     "provenance (Debian opencv-doc)"),
+                  photo(6, "imagenet_samples", "ImageNet terms, non-commercial research"),
+                  photo(7, "bsds500", "CC0-1.0"),  # a restricted source, whatever its row says
+                  photo(8, "kodak24", "CC BY-NC 4.0")]
+    assert [is_commercially_usable(p) for p in usable] == [True] * 4
+    assert [is_commercially_usable(p) for p in restricted] == [False] * 5
+
+    photos = [photo(10 * i + k, p.source, p.licence)
+              for i in range(30) for k, p in enumerate(usable + restricted)]
+    groups = [BracketGroup(f"sice/{i}", ("a", "b"), ("0", "1"), 0, held_out=False)
+              for i in range(20)]
+    train, val, train_groups, val_groups = _split(photos, groups,
+                                                  TrainConfig(permissive_only=True))
+    kept = train + val
+    assert kept and all(is_commercially_usable(p) for p in kept)
+    assert len(kept) == sum(is_commercially_usable(p) and not p.held_out for p in photos)
+    assert train_groups == [] and val_groups == []
+    everything = _split(photos, groups, TrainConfig())
+    assert any(not is_commercially_usable(p) for p in everything[0] + everything[1])

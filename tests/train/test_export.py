@@ -145,3 +145,20 @@ def test_a_graph_with_an_unknown_statistics_width_is_refused_clearly(tmp_path):
                       output_names=[OUTPUT_PARAMS], opset_version=17, dynamo=False)
     with pytest.raises(ModelError, match="n one of 68, 76"):
         Model(tmp_path / "m70.onnx")
+
+
+@pytest.mark.skipif(not available_models(), reason="no model shipped")
+def test_model_card_states_the_licences_its_training_photos_impose():
+    import copy
+
+    from aienhance.train.export import card_markdown
+
+    card = load_model().card
+    restricted = copy.deepcopy(card)
+    restricted["config"]["permissive_only"] = False
+    permissive = copy.deepcopy(card)
+    permissive["config"]["permissive_only"] = True
+    assert "inherits those restrictions" in card_markdown(restricted)
+    text = card_markdown(permissive)
+    assert "inherits no non-commercial restriction" in text
+    assert "inherits those restrictions" not in text
