@@ -60,7 +60,8 @@ def proxy_of(img: Any, *, encoding: str | None = None, max_side: int = PROXY_MAX
 
 
 def suggest(img: Any, *, encoding: str | None = None,
-            method: Literal["auto", "model", "analytic"] = "auto") -> Params:
+            method: Literal["auto", "model", "analytic"] = "auto",
+            model: Any = None) -> Params:
     """Suggest a complete parameter set for a photo.
 
     Parameters
@@ -70,6 +71,11 @@ def suggest(img: Any, *, encoding: str | None = None,
         float in [0, 1], or linear sRGB float with ``encoding="linear"``.
     method
         ``"auto"`` uses the shipped model if there is one, else the analytic estimator.
+    model
+        Which learned model: a shipped model's name (:func:`aienhance.model.available_models`,
+        e.g. ``"aienhance-permissive"``), a path to an ``.onnx`` model, or a loaded
+        :class:`aienhance.model.Model`. Default: ``AIENHANCE_MODEL`` if set, else the shipped
+        default. Not allowed with ``method="analytic"``.
 
     Returns
     -------
@@ -79,10 +85,15 @@ def suggest(img: Any, *, encoding: str | None = None,
     proxy = proxy_of(img, encoding=encoding)
     if method not in ("auto", "model", "analytic"):
         raise UnsupportedInputError(f"method must be 'auto', 'model' or 'analytic', got {method!r}")
+    if model is not None:
+        if method == "analytic":
+            raise UnsupportedInputError("model= names a learned model; it cannot be combined "
+                                        "with method='analytic'")
+        return _named_model(model).predict(proxy)
     if method in ("auto", "model"):
-        model = _default_model()
-        if model is not None:
-            return model.predict(proxy)
+        chosen = _default_model()
+        if chosen is not None:
+            return chosen.predict(proxy)
         if method == "model":
             from .errors import ModelError
 
@@ -90,6 +101,12 @@ def suggest(img: Any, *, encoding: str | None = None,
     from .estimate import estimate_params
 
     return estimate_params(proxy)
+
+
+def _named_model(model: Any) -> Any:
+    from .model import Model, shared_model
+
+    return model if isinstance(model, Model) else shared_model(model)
 
 
 def _default_model() -> Any:

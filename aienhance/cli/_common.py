@@ -11,7 +11,8 @@ from typing import Any
 
 from ..errors import UnsupportedInputError
 
-__all__ = ["add_file_arguments", "collect_files", "Progress", "report_failures", "write_json"]
+__all__ = ["add_file_arguments", "add_model_arguments", "apply_model_choice", "collect_files",
+           "Progress", "report_failures", "write_json"]
 
 
 def add_file_arguments(parser: Any) -> None:
@@ -20,6 +21,30 @@ def add_file_arguments(parser: Any) -> None:
         "--files-from", metavar="LIST",
         help="read file names from LIST, one per line (NUL-separated if it contains NUL bytes); "
              "'-' reads standard input. Plug-ins use this so no name passes through a shell.")
+
+
+def add_model_arguments(parser: Any) -> None:
+    """``--method`` and ``--model``: which estimator suggests, and which learned model."""
+    parser.add_argument("--method", choices=("auto", "model", "analytic"), default="auto",
+                        help="model (default when shipped) or the analytic estimator")
+    parser.add_argument("--model", metavar="NAME",
+                        help="learned model: a shipped model's name (aienhance-base, "
+                             "aienhance-permissive, ...) or an .onnx path; default: "
+                             "$AIENHANCE_MODEL, else aienhance-base. Remote Dask workers read "
+                             "their own AIENHANCE_MODEL")
+
+
+def apply_model_choice(args: Any) -> None:
+    """Load ``--model`` once (a clear error if it is missing or broken) and make it the default
+    of this process and of the worker processes it starts (through ``AIENHANCE_MODEL``)."""
+    if not getattr(args, "model", None):
+        return
+    if args.method == "analytic":
+        raise UnsupportedInputError("--model names a learned model; it cannot be combined with "
+                                    "--method analytic")
+    from ..model import shared_model
+
+    os.environ["AIENHANCE_MODEL"] = str(shared_model(args.model).path)
 
 
 def collect_files(args: Any) -> list[str]:

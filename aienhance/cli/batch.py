@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._common import Progress, add_file_arguments, collect_files, report_failures, write_json
+from ._common import (
+    Progress,
+    add_file_arguments,
+    add_model_arguments,
+    apply_model_choice,
+    collect_files,
+    report_failures,
+    write_json,
+)
 
 NAME = "batch"
 HELP = "suggest parameters for many photos on all cores or a Dask cluster (JSON like `suggest`)"
@@ -28,13 +36,13 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--out", "-o", metavar="JSON", help="write the JSON result here")
     parser.add_argument("--sidecar", choices=("darktable", "lightroom"),
                         help="also write a sidecar next to each photo (merged, atomic, backed up)")
-    parser.add_argument("--method", choices=("auto", "model", "analytic"), default="auto",
-                        help="model (default when shipped) or the analytic estimator")
+    add_model_arguments(parser)
     parser.add_argument("--progress", action="store_true", default=None,
                         help="show a progress bar even when stderr is not a terminal")
 
 
 def run(args: Any) -> int:
+    apply_model_choice(args)
     from ..distributed import run_suggest
 
     files = collect_files(args)

@@ -34,7 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AienhanceError, ParameterError, UnsupportedInputError
-from ._common import add_file_arguments, collect_files, report_failures, write_json
+from ._common import (
+    add_file_arguments,
+    add_model_arguments,
+    apply_model_choice,
+    collect_files,
+    report_failures,
+    write_json,
+)
 
 __all__ = ["FORMATS", "HELP", "NAME", "add_arguments", "run", "write_one"]
 
@@ -63,8 +70,7 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--only", metavar="OPS",
                         help="darktable/dtstyle: comma-separated darktable operations to write "
                              "(e.g. 'exposure'); default all non-neutral ones")
-    parser.add_argument("--method", choices=("auto", "model", "analytic"), default="auto",
-                        help="with --suggest: model (default when shipped) or analytic estimator")
+    add_model_arguments(parser)  # used with --suggest
     parser.add_argument("--result", metavar="FILE",
                         help="per-photo report: JSON if FILE ends in .json, else tab-separated lines")
     parser.add_argument("--job", metavar="JOB",
@@ -162,6 +168,7 @@ def _write_report(path: str, ok: list[dict[str, Any]], failed: list[dict[str, An
 
 
 def run(args: Any) -> int:
+    apply_model_choice(args)
     if args.job:
         if args.format != "lightroom-json" or not args.suggest or not args.out:
             raise UnsupportedInputError("--job needs --suggest --format lightroom-json --out RESULT")

@@ -7,7 +7,15 @@ import sys
 from typing import Any
 
 from ..errors import AienhanceError
-from ._common import Progress, add_file_arguments, collect_files, report_failures, write_json
+from ._common import (
+    Progress,
+    add_file_arguments,
+    add_model_arguments,
+    apply_model_choice,
+    collect_files,
+    report_failures,
+    write_json,
+)
 
 NAME = "suggest"
 HELP = "suggest parameters for photos (JSON to stdout or --out; sidecars with --sidecar)"
@@ -18,8 +26,7 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--out", "-o", metavar="JSON", help="write the JSON result here")
     parser.add_argument("--sidecar", choices=("darktable", "lightroom"),
                         help="also write a sidecar next to each photo (merged, atomic, backed up)")
-    parser.add_argument("--method", choices=("auto", "model", "analytic"), default="auto",
-                        help="model (default when shipped) or the analytic estimator")
+    add_model_arguments(parser)
     parser.add_argument("--jobs", "-j", type=int, default=1,
                         help="worker processes (0 = one per core); the model loads once per worker")
     parser.add_argument("--preview", metavar="OUT",
@@ -159,6 +166,7 @@ def run_batch(files: list[str], method: str, sidecar: str | None, jobs: int,
 
 
 def run(args: Any) -> int:
+    apply_model_choice(args)
     files = collect_files(args)
     progress = Progress(len(files), enabled=args.progress if args.progress else None)
     results = run_batch(files, args.method, args.sidecar, args.jobs, progress)

@@ -15,6 +15,7 @@ from .runtime import (
     available_models,
     default_model,
     load_model,
+    shared_model,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "default_model",
     "extract_features",
     "load_model",
+    "shared_model",
 ]

@@ -33,6 +33,7 @@ __all__ = [
     "available_models",
     "load_model",
     "default_model",
+    "shared_model",
     "round_params",
 ]
 
@@ -214,9 +215,14 @@ def load_model(name: str | os.PathLike | None = None) -> Model:
     return Model(_resolve(name))
 
 
-@lru_cache(maxsize=1)
-def _cached_default(path: str) -> Model:
+@lru_cache(maxsize=4)
+def _cached(path: str) -> Model:
     return Model(path)
+
+
+def shared_model(name: str | os.PathLike) -> Model:
+    """A model by name or path, loaded once per process (the session is reused)."""
+    return _cached(str(_resolve(name).resolve()))
 
 
 def default_model() -> Model | None:
@@ -229,4 +235,4 @@ def default_model() -> Model | None:
     path = _resolve(None)
     if not path.is_file():
         return None
-    return _cached_default(str(path))
+    return _cached(str(path.resolve()))

@@ -141,3 +141,58 @@ def test_flattened_photo_gets_more_contrast(model, photos):
         spread_in = np.std(linear_to_srgb(_luminance(flat)))
         spread_out = np.std(linear_to_srgb(_luminance(out)))
         assert spread_out > 1.1 * spread_in
+
+
+@pytest.fixture(scope="module")
+def other_model_path(tmp_path_factory):
+    """A second, random model (a different answer from the shipped one) as an .onnx file."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from aienhance.model.network import ParamNet, ShrunkModel
+    from aienhance.train.export import export_onnx
+
+    torch.manual_seed(3)
+    net = ParamNet(8, 32)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    path = tmp_path_factory.mktemp("models") / "other.onnx"
+    export_onnx(ShrunkModel(net.eval(), 1.0).eval(), path)
+    return path
+
+
+def test_suggest_uses_the_model_it_is_given(sample_paths, model, other_model_path):
+    import aienhance
+    from aienhance.errors import UnsupportedInputError
+    from aienhance.model import shared_model
+    from aienhance.suggest import proxy_of
+
+    photo = sample_paths[0]
+    other = aienhance.suggest(photo, model=other_model_path)
+    assert other == Model(other_model_path).predict(proxy_of(photo))
+    assert other != aienhance.suggest(photo)
+    assert aienhance.suggest(photo, model=model.name) == aienhance.suggest(photo)
+    assert aienhance.suggest(photo, model=Model(other_model_path)) == other
+    assert shared_model(other_model_path) is shared_model(str(other_model_path))
+    with pytest.raises(ModelError, match="not found"):
+        aienhance.suggest(photo, model="no-such-model")
+    with pytest.raises(UnsupportedInputError, match="analytic"):
+        aienhance.suggest(photo, method="analytic", model=model.name)
+
+
+def test_cli_model_option_chooses_the_model(sample_paths, other_model_path, tmp_path,
+                                            monkeypatch, capsys):
+    import json
+
+    from aienhance.cli import main
+    from aienhance.suggest import proxy_of
+
+    monkeypatch.delenv("AIENHANCE_MODEL", raising=False)
+    photo = str(sample_paths[0])
+    out = tmp_path / "out.json"
+    assert main(["suggest", "--model", str(other_model_path), "--out", str(out), photo]) == 0
+    got = Params.from_dict(json.loads(out.read_text())["results"][0]["params"])
+    assert got == Model(other_model_path).predict(proxy_of(photo))
+    monkeypatch.delenv("AIENHANCE_MODEL", raising=False)
+    assert main(["suggest", "--model", "no-such-model", photo]) != 0
+    assert "no-such-model" in capsys.readouterr().err
