@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
 
 _BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def models_under_test() -> list[str]:
+    """Every shipped model, or only ``AIENHANCE_MODEL`` when set (a candidate's tests)."""
+    from aienhance.model import available_models
+
+    chosen = os.environ.get("AIENHANCE_MODEL")
+    if chosen and chosen.lower() != "none":
+        return [chosen]
+    return available_models()
 
 
 @pytest.fixture(scope="session")

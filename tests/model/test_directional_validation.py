@@ -13,11 +13,23 @@ import pytest
 
 from aienhance.model import load_model
 
+from .conftest import models_under_test
+
 PHOTOS = 60
 
 
+#: Shipped models known not to warm most photos lit by 9000 K (the strict xfail below).
+BLUE_CAST_SHORTFALL = {"aienhance-base"}
+
+
+@pytest.fixture(scope="module", params=models_under_test() or [None])
+def model(request):
+    """Each shipped model in turn (or the candidate named by ``AIENHANCE_MODEL``)."""
+    return load_model(request.param)
+
+
 @pytest.fixture(scope="module")
-def responses(directional_checks):
+def responses(directional_checks, model):
     from aienhance.evaluate.harness import _load_target
     from aienhance.suggest import proxy_of
     from aienhance.train.data import DataConfig, discover_photos
@@ -26,7 +38,6 @@ def responses(directional_checks):
     validation = _split(discover_photos(DataConfig(sources=("shared",))), [], TrainConfig())[1]
     if len(validation) < PHOTOS:
         pytest.skip(f"needs {PHOTOS} validation photos of ../shared/data, found {len(validation)}")
-    model = load_model()
     return [directional_checks.respond(model, proxy_of(_load_target(p.path, 256)))
             for p in validation[:PHOTOS]]
 
@@ -39,8 +50,10 @@ def test_darkened_photos_get_most_of_their_exposure_back(responses):
     assert gained.mean() >= 0.8 * 1.5
 
 
-@pytest.mark.xfail(strict=True, reason="no model so far warms most photos lit by 9000 K "
-                   "(shipped: about a third; docs/experiments.md, eighth session)")
-def test_blue_cast_warms_most_photos(responses):
+def test_blue_cast_warms_most_photos(responses, model, request):
+    if model.name in BLUE_CAST_SHORTFALL:
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason="the chain warms only about a third of the photos lit by 9000 K "
+            "(docs/experiments.md, eighth session)"))
     passes = np.array([r[2][1] for r in responses])
     assert passes.mean() >= 0.8

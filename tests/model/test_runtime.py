@@ -14,13 +14,16 @@ from aienhance.params import VECTOR_SIZE, Params
 from aienhance.render.colourspace import REC2020_LUMINANCE
 from aienhance.render.pipeline import render_working
 
+from .conftest import models_under_test
+
 pytestmark = pytest.mark.skipif(not available_models(),
                                 reason="no model shipped in aienhance/models")
 
 
-@pytest.fixture(scope="module")
-def model() -> Model:
-    return load_model()
+@pytest.fixture(scope="module", params=models_under_test() or [None])
+def model(request) -> Model:
+    """Each shipped model in turn (or the candidate named by ``AIENHANCE_MODEL``)."""
+    return load_model(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +70,14 @@ def test_deterministic(model, photos):
     assert a == b
 
 
-def test_default_model_is_cached_and_used_by_suggest(sample_paths, model):
+def test_default_model_is_cached_and_used_by_suggest(sample_paths):
     import aienhance
+    from aienhance.suggest import proxy_of
 
+    model = load_model()
     assert default_model() is default_model()
     assert default_model().path == model.path
-    assert aienhance.suggest(sample_paths[0]) == model.predict(
-        __import__("aienhance.suggest", fromlist=["proxy_of"]).proxy_of(sample_paths[0]))
+    assert aienhance.suggest(sample_paths[0]) == model.predict(proxy_of(sample_paths[0]))
 
 
 def test_bad_proxy_shape_is_rejected(model):
@@ -170,8 +174,10 @@ def test_suggest_uses_the_model_it_is_given(sample_paths, model, other_model_pat
     photo = sample_paths[0]
     other = aienhance.suggest(photo, model=other_model_path)
     assert other == Model(other_model_path).predict(proxy_of(photo))
-    assert other != aienhance.suggest(photo)
-    assert aienhance.suggest(photo, model=model.name) == aienhance.suggest(photo)
+    assert other != model.predict(proxy_of(photo))
+    assert aienhance.suggest(photo, model=model.path) == model.predict(proxy_of(photo))
+    if model.path.parent == MODELS_DIR:  # a shipped model, by name
+        assert aienhance.suggest(photo, model=model.name) == model.predict(proxy_of(photo))
     assert aienhance.suggest(photo, model=Model(other_model_path)) == other
     assert shared_model(other_model_path) is shared_model(str(other_model_path))
     with pytest.raises(ModelError, match="not found"):
