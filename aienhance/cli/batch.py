@@ -9,15 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._common import (
-    Progress,
-    add_file_arguments,
-    add_model_arguments,
-    apply_model_choice,
-    collect_files,
-    report_failures,
-    write_json,
-)
+from ._common import (Progress, add_file_arguments, add_model_arguments, apply_model_choice,
+                      collect_files, report_failures, write_json)
 
 NAME = "batch"
 HELP = "suggest parameters for many photos on all cores or a Dask cluster (JSON like `suggest`)"

@@ -34,14 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AienhanceError, ParameterError, UnsupportedInputError
-from ._common import (
-    add_file_arguments,
-    add_model_arguments,
-    apply_model_choice,
-    collect_files,
-    report_failures,
-    write_json,
-)
+from ._common import (add_file_arguments, add_model_arguments, apply_model_choice, collect_files,
+                      report_failures, write_json)
 
 __all__ = ["FORMATS", "HELP", "NAME", "add_arguments", "run", "write_one"]
 

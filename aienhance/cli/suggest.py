@@ -7,15 +7,8 @@ import sys
 from typing import Any
 
 from ..errors import AienhanceError
-from ._common import (
-    Progress,
-    add_file_arguments,
-    add_model_arguments,
-    apply_model_choice,
-    collect_files,
-    report_failures,
-    write_json,
-)
+from ._common import (Progress, add_file_arguments, add_model_arguments, apply_model_choice,
+                      collect_files, report_failures, write_json)
 
 NAME = "suggest"
 HELP = "suggest parameters for photos (JSON to stdout or --out; sidecars with --sidecar)"
