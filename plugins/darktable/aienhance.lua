@@ -32,6 +32,9 @@
       (right panel), or bind a key to "lua > aienhance" in preferences > shortcuts
     * preferences > lua options > "aienhance executable": path of the `aienhance` program when it
       is not on the PATH (e.g. inside a virtualenv: <venv>/bin/aienhance)
+    * preferences > lua options > "aienhance model": the learned model to use, empty for the
+      default; aienhance-permissive is trained only on commercially usable photos; or the path
+      of an .onnx model
 
   HOW IT WORKS
     One backend call for the whole selection: the image file names are written NUL-separated to
@@ -51,6 +54,7 @@
 
   CHANGES
     * 2026-11-22 - first version (darktable 4.2, Lua API 9.0)
+    * 2026-12-07 - "aienhance model" preference
 ]]
 
 local dt = require "darktable"
@@ -122,11 +126,17 @@ local function quote(text, windows)
 end
 
 -- The backend command line. Every argument is quoted here and nowhere else.
-local function build_command(executable, list_file, out_dir, result_file, style_prefix, windows)
+-- `model` (optional) names the learned model: empty or nil for the backend's default.
+local function build_command(executable, list_file, out_dir, result_file, style_prefix, windows, model)
+  local arguments = {executable, "sidecar", "--suggest", "--format", "dtstyle",
+                     "--files-from", list_file, "--out-dir", out_dir, "--result", result_file,
+                     "--style-prefix", style_prefix}
+  if model and model ~= "" then
+    arguments[#arguments + 1] = "--model"
+    arguments[#arguments + 1] = model
+  end
   local parts = {}
-  for _, arg in ipairs({executable, "sidecar", "--suggest", "--format", "dtstyle",
-                        "--files-from", list_file, "--out-dir", out_dir, "--result", result_file,
-                        "--style-prefix", style_prefix}) do
+  for _, arg in ipairs(arguments) do
     local quoted, err = quote(arg, windows)
     if not quoted then
       return nil, err
@@ -254,6 +264,15 @@ local function executable_path()
   return path
 end
 
+-- The learned model chosen in preferences; "" for the backend's default.
+local function model_name()
+  local ok, name = pcall(dt.preferences.read, MODULE, "model", "string")
+  if not ok or type(name) ~= "string" then
+    return ""
+  end
+  return name
+end
+
 -- Enhance `images`; `job` (optional) is a dt.gui job for progress and cancelling.
 -- Returns the number of images changed and a list of per-image error messages.
 local function enhance_images(images, job, executable)
@@ -274,7 +293,7 @@ local function enhance_images(images, job, executable)
   end
   local command
   command, err = build_command(executable or executable_path(), list_file, out_dir, result_file,
-                               new_style_prefix(), is_windows())
+                               new_style_prefix(), is_windows(), model_name())
   if not command then
     errors[#errors + 1] = err
     remove_files(base, results)
@@ -409,6 +428,10 @@ if dt.configuration.has_gui and dt.gui then
   -- (registering a "file" preference without a GUI blocks darktable-cli 4.2, so only here)
   dt.preferences.register(MODULE, "executable", "file", _("aienhance executable"),
                           _("the aienhance program; leave empty to use the one on the PATH"),
+                          "")
+  dt.preferences.register(MODULE, "model", "string", _("aienhance model"),
+                          _("the learned model: empty for the default, aienhance-permissive for "
+                            .. "the one trained only on commercially usable photos, or an .onnx path"),
                           "")
   if dt.gui.current_view().id == "lighttable" then
     install_module()

@@ -159,9 +159,14 @@ function Backend.run(entries)
   end
   local resultPath = tempPath('aienhance-result.json')
   local stderrPath = tempPath('aienhance-stderr.txt')
-  local command, commandMessage = Backend.buildCommand({
+  local arguments = {
     prefs.backendPath, 'sidecar', '--job', jobPath, '--suggest', '--format', 'lightroom-json', '--out', resultPath,
-  }, nil, stderrPath)
+  }
+  if type(prefs.model) == 'string' and prefs.model ~= '' then
+    arguments[#arguments + 1] = '--model'
+    arguments[#arguments + 1] = prefs.model
+  end
+  local command, commandMessage = Backend.buildCommand(arguments, nil, stderrPath)
   if not command then
     removeFiles({ jobPath })
     return nil, commandMessage

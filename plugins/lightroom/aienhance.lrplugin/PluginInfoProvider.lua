@@ -1,7 +1,7 @@
 --[[----------------------------------------------------------------------------
 aienhance.lrplugin / PluginInfoProvider.lua
 The plug-in's section in File > Plug-in Manager: path of the aienhance backend
-executable and a button that checks that it runs.
+executable, the learned model it uses, and a button that checks that it runs.
 
 Part of aienhance (MIT licence).
 ------------------------------------------------------------------------------]]
@@ -39,6 +39,14 @@ local function sectionsForTopOfDialog(f, propertyTable)
         f:row {
           f:static_text { title = LOC '$$$/AIEnhance/Settings/Path=Backend:' },
           f:edit_field { value = bind 'backendPath', width_in_chars = 40, fill_horizontal = 1 },
+        },
+        f:row {
+          f:static_text { title = LOC '$$$/AIEnhance/Settings/Model=Model:' },
+          f:edit_field { value = bind 'model', width_in_chars = 40, fill_horizontal = 1 },
+        },
+        f:static_text {
+          title = LOC '$$$/AIEnhance/Settings/ModelHelp=Empty: the default model. aienhance-permissive: the model trained only on commercially usable photos. Or the full path of an .onnx model.',
+          fill_horizontal = 1,
         },
         f:row {
           f:push_button {

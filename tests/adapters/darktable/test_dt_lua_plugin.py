@@ -97,8 +97,8 @@ def test_plugin_loads_and_registers_gui(hostile_env):
     assert button.kind == "button" and callable(button.clicked_callback)
     shortcut = calls.events["shortcut"]
     assert shortcut.name == "aienhance" and shortcut.extra[1]  # 4th argument: the action name
-    pref = calls.prefs[1]
-    assert (pref[1], pref[2], pref[3]) == ("aienhance", "executable", "file")
+    prefs = [(p[1], p[2], p[3]) for p in _lua_list(calls.prefs)]
+    assert prefs == [("aienhance", "executable", "file"), ("aienhance", "model", "string")]
     assert script.destroy_method == "hide" and script.destroy is not None
 
 
@@ -145,6 +145,23 @@ def test_button_runs_one_backend_call_with_exact_names(hostile_env):
     percents = _lua_list(job.history)
     assert percents == sorted(percents) and len(percents) >= len(images)
     assert _lua_list(calls.prints)[-1] == f"aienhance: {len(images)} of {len(images)} images enhanced"
+
+
+def test_model_preference_is_passed_to_the_backend(hostile_env):
+    env = hostile_env
+    (env["photos"] / "a.jpg").write_bytes(b"")
+    images = [(str(env["photos"]), "a.jpg")]
+    model = "my model's $(touch PWNED_model).onnx"
+    _, _, _, calls = _load(env["execute"], images=images, executable=str(env["backend"]),
+                           model=model)
+    calls.libs[1][6][1].clicked_callback(None)
+    argv = json.loads(env["record"].read_text(encoding="utf-8"))["argv"]
+    assert argv[argv.index("--model") + 1] == model
+    _no_shell_side_effects(env["root"])
+    # no preference: no --model, the backend's default
+    _, _, _, calls = _load(env["execute"], images=images, executable=str(env["backend"]))
+    calls.libs[1][6][1].clicked_callback(None)
+    assert "--model" not in json.loads(env["record"].read_text(encoding="utf-8"))["argv"]
 
 
 def test_shortcut_runs_the_same_action(hostile_env):

@@ -336,24 +336,21 @@ def test_export_filter_dialog_section_binds_fields(tmp_path):
     assert bound == fields
 
 
+def _views(node, view_type: str) -> list[dict]:
+    """Every view of ``view_type`` in a dialog description (nested dicts and lists)."""
+    if isinstance(node, dict):
+        found = [node] if node.get("viewType") == view_type else []
+        return found + [v for value in node.values() for v in _views(value, view_type)]
+    if isinstance(node, list):
+        return [v for value in node for v in _views(value, view_type)]
+    return []
+
+
 def test_plugin_settings_check_button_runs_backend(tmp_path, session_dirs):
     stub = _stub(session_dirs)
     info = stub.run_file("PluginInfoProvider.lua")
     sections = lua_to_python(info.sectionsForTopOfDialog(stub.lua.eval("import('LrView').osFactory()"), stub.table({})))
-    buttons = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("viewType") == "push_button":
-                buttons.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(sections)
-    check = next(b for b in buttons if "Check" in b["props"]["title"])
+    check = next(b for b in _views(sections, "push_button") if "Check" in b["props"]["title"])
     check["props"]["action"]()
     (dialog,) = stub.recorded("dialogs")
     assert dialog["kind"] == "info" and "aienhance" in dialog["message"]
@@ -376,3 +373,38 @@ def test_plugin_files_define_no_globals(tmp_path, session_dirs):
     assert set(lua_to_python(names())) - before == set()
     (dialog,) = stub.recorded("dialogs")  # empty selection: a friendly message, no backend call
     assert dialog["kind"] == "info" and stub.recorded("commands") == []
+
+
+def test_model_preference_reaches_the_backend(tmp_path, session_dirs):
+    photos = _photos(tmp_path)
+    from aienhance.model import available_models
+
+    if not available_models():
+        pytest.skip("no model shipped")
+    stub = _stub(session_dirs)
+    stub.set_pref("model", available_models()[0])
+    stub.select([stub.photo(photos["scan.tif"], "TIFF")])
+    stub.run_file("LibraryMenuItem.lua")
+    (command,) = stub.recorded("commands")
+    assert f"'--model' '{available_models()[0]}'" in command
+    assert stub.recorded("errors") == [] and stub.recorded("dialogs") == []
+    (applied,) = stub.recorded("applied")
+    assert applied["settings"] == settings_for_file(
+        os.fspath(photos["scan.tif"]), suggest(os.fspath(photos["scan.tif"]),
+                                               model=available_models()[0]), file_format="TIFF")
+
+    wrong = _stub(session_dirs)
+    wrong.set_pref("model", "no such model's name")
+    wrong.select([wrong.photo(photos["scan.tif"], "TIFF")])
+    wrong.run_file("LibraryMenuItem.lua")
+    (dialog,) = wrong.recorded("dialogs")
+    assert dialog["kind"] == "critical" and "no such model's name" in dialog["message"]
+    assert wrong.recorded("applied") == []
+
+
+def test_plugin_settings_bind_backend_and_model(tmp_path):
+    stub = LightroomStub(tmp_path)
+    info = stub.run_file("PluginInfoProvider.lua")
+    sections = lua_to_python(info.sectionsForTopOfDialog(stub.lua.eval("import('LrView').osFactory()"), stub.table({})))
+    bound = {field["props"]["value"]["bind"] for field in _views(sections, "edit_field")}
+    assert bound == {"backendPath", "model"}

@@ -44,7 +44,10 @@ function M.new(execute, options)
     gettext = {gettext = function(s) return s end},
     preferences = {
       register = function(...) calls.prefs[#calls.prefs + 1] = {...} end,
-      read = function(module, name, kind) return options.executable or "" end,
+      read = function(module, name, kind)
+        if name == "model" then return options.model or "" end
+        return options.executable or ""
+      end,
       write = function() end,
     },
     control = {
