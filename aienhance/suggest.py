@@ -73,7 +73,7 @@ def suggest(img: Any, *, encoding: str | None = None,
         ``"auto"`` uses the shipped model if there is one, else the analytic estimator.
     model
         Which learned model: a shipped model's name (:func:`aienhance.model.available_models`,
-        e.g. ``"aienhance-permissive"``), a path to an ``.onnx`` model, or a loaded
+        e.g. ``"aienhance-base"``), a path to an ``.onnx`` model, or a loaded
         :class:`aienhance.model.Model`. Default: ``AIENHANCE_MODEL`` if set, else the shipped
         default. Not allowed with ``method="analytic"``.
 

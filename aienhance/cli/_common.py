@@ -28,8 +28,8 @@ def add_model_arguments(parser: Any) -> None:
     parser.add_argument("--method", choices=("auto", "model", "analytic"), default="auto",
                         help="model (default when shipped) or the analytic estimator")
     parser.add_argument("--model", metavar="NAME",
-                        help="learned model: a shipped model's name (aienhance-base, "
-                             "aienhance-permissive, ...) or an .onnx path; default: "
+                        help="learned model: a shipped model's name (aienhance-base) or an "
+                             ".onnx path; default: "
                              "$AIENHANCE_MODEL, else aienhance-base. Remote Dask workers read "
                              "their own AIENHANCE_MODEL")
 

@@ -33,8 +33,7 @@
     * preferences > lua options > "aienhance executable": path of the `aienhance` program when it
       is not on the PATH (e.g. inside a virtualenv: <venv>/bin/aienhance)
     * preferences > lua options > "aienhance model": the learned model to use, empty for the
-      default; aienhance-permissive is trained only on commercially usable photos; or the path
-      of an .onnx model
+      default, or the path of an .onnx model (one trained with `aienhance train`)
 
   HOW IT WORKS
     One backend call for the whole selection: the image file names are written NUL-separated to
@@ -430,8 +429,8 @@ if dt.configuration.has_gui and dt.gui then
                           _("the aienhance program; leave empty to use the one on the PATH"),
                           "")
   dt.preferences.register(MODULE, "model", "string", _("aienhance model"),
-                          _("the learned model: empty for the default, aienhance-permissive for "
-                            .. "the one trained only on commercially usable photos, or an .onnx path"),
+                          _("the learned model: empty for the default, or the path of an .onnx "
+                            .. "model"),
                           "")
   if dt.gui.current_view().id == "lighttable" then
     install_module()

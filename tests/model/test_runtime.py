@@ -44,6 +44,12 @@ def test_shipped_model_has_card_and_limits(model):
     import hashlib
 
     assert hashlib.sha256(model.path.read_bytes()).hexdigest() == card["onnx_sha256"]
+    if card["config"].get("permissive_only"):  # trained for commercial users: it must say so
+        from aienhance.train.data import PERMISSIVE_SOURCES, RESTRICTED_LICENCE_MARKERS
+
+        manifest = card["data"]["manifest"]
+        assert set(manifest) <= set(PERMISSIVE_SOURCES) and card["data"]["bracket_scenes"] == 0
+        assert not any(m in lic.lower() for lic in licences for m in RESTRICTED_LICENCE_MARKERS)
 
 
 def test_outputs_validate_against_schema(model, photos):

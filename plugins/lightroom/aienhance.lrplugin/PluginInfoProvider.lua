@@ -45,7 +45,7 @@ local function sectionsForTopOfDialog(f, propertyTable)
           f:edit_field { value = bind 'model', width_in_chars = 40, fill_horizontal = 1 },
         },
         f:static_text {
-          title = LOC '$$$/AIEnhance/Settings/ModelHelp=Empty: the default model. aienhance-permissive: the model trained only on commercially usable photos. Or the full path of an .onnx model.',
+          title = LOC '$$$/AIEnhance/Settings/ModelHelp=Empty: the default model. Or the full path of an .onnx model (one trained with aienhance train).',
           fill_horizontal = 1,
         },
         f:row {
