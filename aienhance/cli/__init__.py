@@ -72,6 +72,7 @@ def _main(argv: list[str] | None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    model_before = os.environ.get("AIENHANCE_MODEL")  # --model sets it for worker processes
     try:
         return int(commands[args.command].run(args) or 0)
     except AienhanceError as exc:
@@ -84,6 +85,11 @@ def _main(argv: list[str] | None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        if model_before is None:
+            os.environ.pop("AIENHANCE_MODEL", None)
+        else:
+            os.environ["AIENHANCE_MODEL"] = model_before
 
 
 if __name__ == "__main__":  # pragma: no cover

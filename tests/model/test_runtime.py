@@ -199,12 +199,15 @@ def test_cli_model_option_chooses_the_model(sample_paths, other_model_path, tmp_
     from aienhance.cli import main
     from aienhance.suggest import proxy_of
 
+    import os
+
     monkeypatch.delenv("AIENHANCE_MODEL", raising=False)
     photo = str(sample_paths[0])
     out = tmp_path / "out.json"
     assert main(["suggest", "--model", str(other_model_path), "--out", str(out), photo]) == 0
     got = Params.from_dict(json.loads(out.read_text())["results"][0]["params"])
     assert got == Model(other_model_path).predict(proxy_of(photo))
-    monkeypatch.delenv("AIENHANCE_MODEL", raising=False)
+    assert "AIENHANCE_MODEL" not in os.environ  # the command leaves its caller's environment
     assert main(["suggest", "--model", "no-such-model", photo]) != 0
     assert "no-such-model" in capsys.readouterr().err
+    assert "AIENHANCE_MODEL" not in os.environ
