@@ -21,6 +21,14 @@ def models_under_test() -> list[str]:
     return available_models()
 
 
+@pytest.fixture(scope="module", params=models_under_test() or [None])
+def model(request):
+    """Each shipped model in turn (or the candidate named by ``AIENHANCE_MODEL``)."""
+    from aienhance.model import load_model
+
+    return load_model(request.param)
+
+
 @pytest.fixture(scope="session")
 def directional_checks():
     """benchmarks/directional_checks.py as a module (benchmarks/ is not a package)."""

@@ -11,21 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aienhance.model import load_model
-
-from .conftest import models_under_test
-
 PHOTOS = 60
-
 
 #: Shipped models known not to warm most photos lit by 9000 K (the strict xfail below).
 BLUE_CAST_SHORTFALL = {"aienhance-base"}
-
-
-@pytest.fixture(scope="module", params=models_under_test() or [None])
-def model(request):
-    """Each shipped model in turn (or the candidate named by ``AIENHANCE_MODEL``)."""
-    return load_model(request.param)
 
 
 @pytest.fixture(scope="module")

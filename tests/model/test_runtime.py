@@ -14,16 +14,8 @@ from aienhance.params import VECTOR_SIZE, Params
 from aienhance.render.colourspace import REC2020_LUMINANCE
 from aienhance.render.pipeline import render_working
 
-from .conftest import models_under_test
-
 pytestmark = pytest.mark.skipif(not available_models(),
                                 reason="no model shipped in aienhance/models")
-
-
-@pytest.fixture(scope="module", params=models_under_test() or [None])
-def model(request) -> Model:
-    """Each shipped model in turn (or the candidate named by ``AIENHANCE_MODEL``)."""
-    return load_model(request.param)
 
 
 @pytest.fixture(scope="module")
